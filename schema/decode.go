@@ -1,0 +1,105 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// New returns an empty event of the kind, ready to decode into.
+func New(k Kind) (Event, error) {
+	switch k {
+	case KindProject:
+		return &Project{}, nil
+	case KindInvestment:
+		return &InvestmentReport{}, nil
+	case KindMilestone:
+		return &MilestoneUpdate{}, nil
+	}
+	return nil, fmt.Errorf("%w: %q", ErrUnknownKind, k)
+}
+
+// Decode parses one event of the given kind from JSON. Problems of shape —
+// not JSON, not an object, a field of the wrong type, an unknown field —
+// come back as a *ValidationError, like the problems found by Validate.
+// Decode does not validate values; call Validate on the result.
+func Decode(k Kind, data []byte) (Event, error) {
+	ev, err := New(k)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(ev); err != nil {
+		return nil, decodeError(err, data)
+	}
+	if dec.More() {
+		return nil, &ValidationError{Errors: []FieldError{{Rule: RuleDecode, Value: excerpt(data),
+			MessageZh: "消息中有多个JSON值，应只有一个JSON对象", MessageEn: "more than one JSON value; expected a single JSON object"}}}
+	}
+	return ev, nil
+}
+
+// DecodeAny parses an event whose kind is named by its "schema" field.
+func DecodeAny(data []byte) (Event, error) {
+	var head struct {
+		Schema string `json:"schema"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, decodeError(err, data)
+	}
+	if head.Schema == "" {
+		return nil, &ValidationError{Errors: []FieldError{{Field: "schema", Rule: RuleRequired,
+			MessageZh: "必填项缺失（事件类型，如 kpp.investment_report.v1）", MessageEn: "is required (the event type, e.g. kpp.investment_report.v1)"}}}
+	}
+	k, err := ParseKind(head.Schema)
+	if err != nil {
+		return nil, &ValidationError{Errors: []FieldError{{Field: "schema", Value: head.Schema, Rule: RuleSchema,
+			MessageZh: "未知的事件类型，应为 kpp.project.v1、kpp.investment_report.v1 或 kpp.milestone_update.v1",
+			MessageEn: quote(head.Schema) + " is not a known event type; expected kpp.project.v1, kpp.investment_report.v1 or kpp.milestone_update.v1"}}}
+	}
+	return Decode(k, data)
+}
+
+func decodeError(err error, data []byte) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		return &ValidationError{Errors: []FieldError{{Field: field, Value: te.Value, Rule: RuleType,
+			MessageZh: "类型错误：应为" + typeZh(te.Type.Kind().String()),
+			MessageEn: "has a JSON " + te.Value + "; expected " + te.Type.String()}}}
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		f = strings.Trim(f, `"`)
+		return &ValidationError{Errors: []FieldError{{Field: f, Rule: RuleDecode,
+			MessageZh: "未知字段（请检查拼写）", MessageEn: "is not a field of this event; check the spelling"}}}
+	}
+	return &ValidationError{Errors: []FieldError{{Rule: RuleDecode, Value: excerpt(data),
+		MessageZh: "不是有效的JSON对象：" + msg, MessageEn: "not a valid JSON object: " + msg}}}
+}
+
+func typeZh(kind string) string {
+	switch kind {
+	case "int", "int64", "int32":
+		return "整数"
+	case "string":
+		return "文本"
+	case "slice":
+		return "列表"
+	case "struct", "ptr":
+		return "对象"
+	}
+	return kind
+}
+
+func excerpt(b []byte) string {
+	const max = 200
+	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	if r := []rune(s); len(r) > max {
+		return string(r[:max]) + "…"
+	}
+	return s
+}
