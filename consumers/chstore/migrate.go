@@ -65,12 +65,23 @@ func (s *Store) Migrate(ctx context.Context) ([]schema.Migration, error) {
 				return done, fmt.Errorf("migration %s, statement %d: %w", m.Name, i+1, err)
 			}
 		}
-		if err := s.conn.Exec(ctx, "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
-			uint32(m.Version), m.Name, m.Checksum(), time.Now()); err != nil {
+		if err := s.record(ctx, m); err != nil {
 			return done, fmt.Errorf("record migration %s: %w", m.Name, err)
 		}
 		s.log.Info("migration applied", "migration", m.Name, "database", s.database, "duration", time.Since(start))
 		done = append(done, m)
 	}
 	return done, nil
+}
+
+func (s *Store) record(ctx context.Context, m schema.Migration) error {
+	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO schema_migrations (version, name, checksum, applied_at)")
+	if err != nil {
+		return err
+	}
+	if err := b.Append(uint32(m.Version), m.Name, m.Checksum(), time.Now()); err != nil {
+		_ = b.Abort()
+		return err
+	}
+	return b.Send()
 }
