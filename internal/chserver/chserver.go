@@ -165,7 +165,9 @@ func (s *Server) start(ctx context.Context) error {
 func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.cfg.TCPPort)) }
 
 // HTTPAddr is the HTTP interface's address, host:port.
-func (s *Server) HTTPAddr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.cfg.HTTPPort)) }
+func (s *Server) HTTPAddr() string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.cfg.HTTPPort))
+}
 
 // DSN returns a clickhouse-go DSN for the database.
 func (s *Server) DSN(database string) string {
