@@ -66,7 +66,8 @@ func DecodeAny(data []byte) (Event, error) {
 func decodeError(err error, data []byte) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		field := te.Field
+		// Go names fields of the embedded Common struct "Common.revision".
+		field := strings.ReplaceAll(te.Field, "Common.", "")
 		return &ValidationError{Errors: []FieldError{{Field: field, Value: te.Value, Rule: RuleType,
 			MessageZh: "类型错误：应为" + typeZh(te.Type.Kind().String()),
 			MessageEn: "has a JSON " + te.Value + "; expected " + te.Type.String()}}}
