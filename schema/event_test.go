@@ -14,7 +14,7 @@ var now = time.Date(2025, 10, 3, 10, 0, 0, 0, schema.Location())
 
 func goodReport() *schema.InvestmentReport {
 	return &schema.InvestmentReport{
-		Common: schema.Common{Schema: schema.SchemaInvestment, DepartmentID: "qy-fgj", Revision: 1, ReportedBy: "张三"},
+		Common:    schema.Common{Schema: schema.SchemaInvestment, DepartmentID: "qy-fgj", Revision: 1, ReportedBy: "张三"},
 		ProjectID: "qingyuan-pumped-storage", Period: "2025-09",
 		MonthCompletedWan: schema.MustWan("1200.5"), YTDCompletedWan: schema.MustWan("9800"),
 		SinceStartCompletedWan: schema.MustWan("350000"),

@@ -87,14 +87,14 @@ func TestJSONSchemaAgreesWithGoValidation(t *testing.T) {
 		}
 	}
 	bad := map[string]string{
-		"month 13":       `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-13","month_completed_wan":"1","ytd_completed_wan":"1"}`,
-		"negative":       `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"-1","ytd_completed_wan":"1"}`,
-		"non-numeric":    `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"12万","ytd_completed_wan":"1"}`,
-		"missing ytd":    `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1"}`,
-		"no reason":      `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":2,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1","ytd_completed_wan":"1"}`,
-		"unknown field":  `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1","ytd_completed_wan":"1","extra":1}`,
-		"five decimals":  `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1.00001","ytd_completed_wan":"2"}`,
-		"upper-case id":  `{"schema":"kpp.investment_report.v1","department_id":"QY","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1","ytd_completed_wan":"1"}`,
+		"month 13":      `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-13","month_completed_wan":"1","ytd_completed_wan":"1"}`,
+		"negative":      `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"-1","ytd_completed_wan":"1"}`,
+		"non-numeric":   `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"12万","ytd_completed_wan":"1"}`,
+		"missing ytd":   `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1"}`,
+		"no reason":     `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":2,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1","ytd_completed_wan":"1"}`,
+		"unknown field": `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1","ytd_completed_wan":"1","extra":1}`,
+		"five decimals": `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1.00001","ytd_completed_wan":"2"}`,
+		"upper-case id": `{"schema":"kpp.investment_report.v1","department_id":"QY","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1","ytd_completed_wan":"1"}`,
 	}
 	for name, body := range bad {
 		if err := validateJSON(t, schemas[schema.KindInvestment], []byte(body)); err == nil {
