@@ -1,0 +1,182 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jedib0t/go-pretty/v6/table"
+	"github.com/jedib0t/go-pretty/v6/text"
+)
+
+// Widths at which the free text of the terminal table wraps, in terminal
+// cells (a Chinese character is two).
+const (
+	nameWidth    = 28
+	reasonWidth  = 48
+	summaryWidth = 100
+)
+
+// renderTable writes aligned text tables. go-pretty measures Chinese
+// characters as two cells; the borders are ASCII so that no character of
+// ambiguous width is drawn.
+func (b *MonthlyBoard) renderTable(w io.Writer) error {
+	var sb strings.Builder
+	sb.WriteString(b.Title() + "\n\n" + wrap(b.Summary(), summaryWidth) + "\n")
+	for _, s := range append([]section{b.projectSection(false)}, b.totalSections(false)...) {
+		t := table.NewWriter()
+		style := table.StyleDefault
+		style.Format.Header = text.FormatDefault
+		t.SetStyle(style)
+		header := make(table.Row, len(s.header))
+		var configs []table.ColumnConfig
+		for i, h := range s.header {
+			header[i] = h
+			c := table.ColumnConfig{Number: i + 1, AlignHeader: text.AlignCenter}
+			if i < len(s.numeric) && s.numeric[i] {
+				c.Align = text.AlignRight
+			}
+			configs = append(configs, c)
+		}
+		t.AppendHeader(header)
+		t.SetColumnConfigs(configs)
+		for _, r := range s.rows {
+			row := make(table.Row, len(r))
+			for i, v := range r {
+				if i < len(s.wide) && s.wide[i] {
+					width := reasonWidth
+					if i == 0 {
+						width = nameWidth
+					}
+					v = wrap(v, width)
+				}
+				row[i] = v
+			}
+			t.AppendRow(row)
+		}
+		sb.WriteString("\n" + s.heading + "\n" + t.Render() + "\n")
+	}
+	sb.WriteString("\n" + b.Footer() + "\n")
+	_, err := io.WriteString(w, sb.String())
+	return err
+}
+
+// wrap breaks s into lines of at most width terminal cells, preferably
+// after Chinese punctuation (，；。、）) or before （ so that numbers and clauses stay
+// whole; a clause longer than a line is broken between characters.
+func wrap(s string, width int) string {
+	var lines []string
+	var line strings.Builder
+	lineWidth := 0
+	flush := func() {
+		if line.Len() > 0 {
+			lines = append(lines, line.String())
+			line.Reset()
+			lineWidth = 0
+		}
+	}
+	for _, clause := range clauses(s) {
+		cw := text.StringWidthWithoutEscSequences(clause)
+		if lineWidth+cw > width {
+			flush()
+		}
+		if cw <= width {
+			line.WriteString(clause)
+			lineWidth += cw
+			continue
+		}
+		for _, r := range clause {
+			rw := text.RuneWidth(r)
+			if lineWidth+rw > width {
+				flush()
+			}
+			line.WriteRune(r)
+			lineWidth += rw
+		}
+	}
+	flush()
+	return strings.Join(lines, "\n")
+}
+
+// clauses splits s after each Chinese punctuation mark that may end a line,
+// and before an opening parenthesis.
+func clauses(s string) []string {
+	var out []string
+	start := 0
+	for i, r := range s {
+		if r == '（' && i > start {
+			out = append(out, s[start:i])
+			start = i
+		}
+		if strings.ContainsRune("，；。、）", r) {
+			end := i + len(string(r))
+			out = append(out, s[start:end])
+			start = end
+		}
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// renderMarkdown writes a heading and a Markdown table per section.
+func (b *MonthlyBoard) renderMarkdown(w io.Writer) error {
+	var sb strings.Builder
+	sb.WriteString("# " + b.Title() + "\n\n" + b.Summary() + "\n")
+	for _, s := range append([]section{b.projectSection(false)}, b.totalSections(false)...) {
+		sb.WriteString("\n## " + s.heading + "\n\n")
+		sb.WriteString(mdRow(s.header))
+		align := make([]string, len(s.header))
+		for i := range align {
+			align[i] = "---"
+			if i < len(s.numeric) && s.numeric[i] {
+				align[i] = "---:"
+			}
+		}
+		sb.WriteString("|" + strings.Join(align, "|") + "|\n")
+		for _, r := range s.rows {
+			sb.WriteString(mdRow(r))
+		}
+	}
+	sb.WriteString("\n" + b.Footer() + "\n")
+	_, err := io.WriteString(w, sb.String())
+	return err
+}
+
+var mdEscaper = strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ")
+
+func mdRow(cells []string) string {
+	esc := make([]string, len(cells))
+	for i, c := range cells {
+		esc[i] = mdEscaper.Replace(c)
+	}
+	return "| " + strings.Join(esc, " | ") + " |\n"
+}
+
+// utf8BOM makes Excel read the CSV as UTF-8.
+const utf8BOM = "\ufeff"
+
+// renderCSV writes the title, the projects and the totals (the overall row
+// first) as CSV sections separated by an empty line; numbers are plain and
+// exact.
+func (b *MonthlyBoard) renderCSV(w io.Writer) error {
+	if _, err := io.WriteString(w, utf8BOM); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	records := [][]string{{b.Title()}, {}}
+	for i, s := range append([]section{b.projectSection(true)}, b.totalSections(true)...) {
+		if i > 0 {
+			records = append(records, []string{})
+		}
+		records = append(records, s.header)
+		records = append(records, s.rows...)
+	}
+	records = append(records, []string{}, []string{b.Footer()})
+	if err := cw.WriteAll(records); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}

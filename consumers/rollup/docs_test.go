@@ -1,0 +1,47 @@
+package rollup_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/keyproject/kpp/consumers/rating"
+	"github.com/keyproject/kpp/consumers/rollup"
+)
+
+// TestDocsQueriesRun runs every SQL example of docs/dispatch.md against the
+// fixture's September board and checks that each returns rows.
+func TestDocsQueriesRun(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "dispatch.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queries []string
+	for _, block := range strings.Split(string(doc), "```sql\n")[1:] {
+		queries = append(queries, strings.SplitN(block, "```", 2)[0])
+	}
+	if len(queries) == 0 {
+		t.Fatal("docs/dispatch.md has no sql examples")
+	}
+	st, _ := setup(t)
+	ctx := context.Background()
+	if _, err := rollup.Monthly(ctx, st, september, rating.Rules{}, runAt); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queries {
+		rows, err := st.Conn().Query(ctx, q)
+		if err != nil {
+			t.Fatalf("docs query fails: %v\n%s", err, q)
+		}
+		n := 0
+		for rows.Next() {
+			n++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || n == 0 {
+			t.Errorf("docs query returned %d rows (err %v):\n%s", n, err, q)
+		}
+	}
+}
