@@ -1,0 +1,45 @@
+// Package demo builds the demo portfolio of kpp: the key projects named in
+// the source documents (seed-projects.json, embedded) as project
+// registrations, and a deterministic year of monthly investment reports and
+// milestone updates for them, as schema events ready to publish. `kpp demo`
+// publishes them to show the whole pipeline with believable data.
+//
+// # Facts and synthetic values
+//
+// Every fact from the sources is kept: project ids, Chinese and English
+// names, regions, categories, stages, milestone names, years and statuses,
+// and the few figures the sources state (two annual plans of 2018, three
+// completed investments of 2017). What the sources leave out is filled with
+// plausible values from a seeded generator — the same [Config] always gives
+// the same events, byte for byte — and marked:
+//
+//   - [schema.Project.SyntheticFields] names the synthetic fields of a
+//     registration: "department_id", "department_name",
+//     "total_investment_wan", "annual_plans[year=YYYY]" (amount and monthly
+//     phasing of that year's plan) and "milestones[].planned_date" (the
+//     sources give a milestone's year, the day is made up).
+//   - Every report carries Source "demo": its figures are synthetic, except
+//     where its physical_progress quotes the source (the December reports
+//     of earlier years that carry a stated completed investment).
+//
+// # The story of the default year
+//
+// With the defaults (year 2025, reports through 2025-09) the monthly board
+// of September is worth looking at: most projects are green; four are red
+// (three behind time progress by more than 10 points, and 丽水机场 whose
+// 通航 milestone is more than 30 days overdue); five are yellow (four
+// slightly behind, and 濛杨线农村公路改造提升工程, which did not report for
+// the latest month and is rated on its August year-to-date); the projects in
+// preparation (前期) and those already completed (建成) have no annual plan
+// and are not rated; and 庆元抽水蓄能电站 corrected its June report
+// (revision 2 with a correction reason, reported on 15 July). Other years and months give
+// valid data with the same mix of paces, but the milestone dates keep their
+// real years.
+//
+// # Bad messages
+//
+// [BadMessages] returns a few invalid payloads with their subjects — an
+// unknown project, period "2025-13", a negative amount, a department
+// reporting for another department's project — which the demo publishes
+// as they are, to show the dead-letter path.
+package demo
