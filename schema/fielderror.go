@@ -28,6 +28,7 @@ const (
 	RuleUnknownProject  Rule = "unknown_project"  // the project is not registered
 	RuleNotOwner        Rule = "not_owner"        // the department does not own the project
 	RuleSubjectMismatch Rule = "subject_mismatch" // the subject and the payload disagree
+	RuleSubject         Rule = "subject"          // the subject is not kpp.v1.<department>.<kind>.<project>
 )
 
 // FieldError is one validation problem: which field, the value found, the

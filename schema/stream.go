@@ -66,6 +66,9 @@ func DeadLetterStreamConfig(o StreamOptions) jetstream.StreamConfig {
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
 		Replicas:    o.Replicas,
+		// Ingest publishes a rejection with Nats-Msg-Id "dlq:<stream seq>":
+		// a redelivery within the window is not a second copy.
+		Duplicates: o.DuplicateWindow,
 	}
 }
 

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/keyproject/kpp/consumers/chstore"
+	"github.com/keyproject/kpp/consumers/deadletter"
+	"github.com/keyproject/kpp/consumers/ingest"
+	"github.com/keyproject/kpp/consumers/rating"
+	"github.com/keyproject/kpp/consumers/report"
+	"github.com/keyproject/kpp/consumers/rollup"
+	"github.com/keyproject/kpp/internal/chserver"
+	"github.com/keyproject/kpp/producers/demo"
+	"github.com/keyproject/kpp/producers/submit"
+	"github.com/keyproject/kpp/schema"
+)
+
+type demoCmd struct {
+	Dir         string        `name:"dir" env:"KPP_DEMO_DIR" default:".kpp/demo" type:"path" help:"Working folder for the demo's ClickHouse and NATS data; emptied at start."`
+	ClickHouse  string        `name:"clickhouse" env:"KPP_DEMO_CLICKHOUSE" help:"Use this ClickHouse DSN instead of starting a local clickhouse-server (the database is emptied)."`
+	Period      string        `name:"period" default:"2025-09" help:"Last reported month and the board's month, YYYY-MM."`
+	Format      string        `name:"format" short:"f" default:"table" enum:"table,csv,md" help:"Format of the printed board."`
+	KeepRunning bool          `name:"keep-running" help:"Keep ClickHouse and NATS running after the board is printed, to query them; stop with Ctrl-C."`
+	Timeout     time.Duration `name:"timeout" default:"2m" help:"Give up if ingest has not stored everything by then."`
+	Verbose     bool          `name:"verbose" short:"v" help:"Show the components' logs (ingest, producer) besides the demo's progress."`
+}
+
+func (c *demoCmd) Run(ctx context.Context, e *env) error {
+	start := time.Now()
+	log := e.log
+	if !c.Verbose {
+		log = slog.New(slog.NewTextHandler(e.err, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	period, err := schema.ParsePeriod(c.Period)
+	if err != nil {
+		return fmt.Errorf("--period: %w", err)
+	}
+	step := func(format string, args ...any) {
+		fmt.Fprintf(e.out, "[%5.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+	}
+	if err := os.RemoveAll(c.Dir); err != nil {
+		return fmt.Errorf("empty %s: %w", c.Dir, err)
+	}
+
+	// 1. ClickHouse.
+	dsn := c.ClickHouse
+	if dsn == "" {
+		step("starting clickhouse-server in %s …", filepath.Join(c.Dir, "clickhouse"))
+		srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(c.Dir, "clickhouse")})
+		if err != nil {
+			if errors.Is(err, chserver.ErrNotInstalled) {
+				return fmt.Errorf("%w; `make demo` installs it", err)
+			}
+			return err
+		}
+		defer srv.Stop()
+		dsn = srv.DSN("kpp")
+	}
+	st, err := chstore.Open(ctx, dsn, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if c.ClickHouse != "" {
+		if err := st.Conn().Exec(ctx, "DROP DATABASE IF EXISTS `"+st.Database()+"`"); err != nil {
+			return fmt.Errorf("empty database %s: %w", st.Database(), err)
+		}
+		st.Close()
+		if st, err = chstore.Open(ctx, dsn, log); err != nil {
+			return err
+		}
+	}
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	step("ClickHouse %s ready at %s, database %s (%d migrations applied)", st.ServerVersion(), dsn, st.Database(), len(applied))
+
+	// 2. NATS, embedded, on a free port.
+	nc, err := connectNATS(ctx, natsFlags{DataDir: c.Dir, NATSListen: "127.0.0.1:0"}, log)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	step("embedded NATS JetStream at %s (file storage, sync before ack)", nc.server.URL())
+
+	// 3. Ingest.
+	in, err := ingest.New(nc.js, st, ingest.Config{Logger: log, FlushInterval: 200 * time.Millisecond})
+	if err != nil {
+		return err
+	}
+	ictx, stopIngest := context.WithCancel(ctx)
+	ingestDone := make(chan error, 1)
+	go func() { ingestDone <- in.Run(ictx) }()
+	defer func() {
+		stopIngest()
+		<-ingestDone
+	}()
+	step("ingest running (durable pull consumer %s)", ingest.DefaultDurable)
+
+	// 4. The portfolio and a year of reports, through the producer.
+	d, err := demo.Build(demo.Config{Year: period.Year, Through: period})
+	if err != nil {
+		return err
+	}
+	pub, err := submit.New(nc.js, submit.Config{Source: "demo", Logger: log})
+	if err != nil {
+		return err
+	}
+	rc, err := pub.PublishEvents(ctx, d.Events())
+	if err != nil {
+		return fmt.Errorf("publish the demo reports: %w", err)
+	}
+	tot := rc.Totals()
+	step("published %d projects and %d reports (%d-01 … %s) in %d atomic batches: %d new, %d duplicates",
+		len(d.Projects), len(d.Reports), period.Year, period, len(rc.Files[0].Batches), tot.Published, tot.Duplicates)
+
+	// 5. A few bad messages, as a misbehaving client would send them.
+	bad, err := demo.BadMessages(d.Config)
+	if err != nil {
+		return err
+	}
+	for _, b := range bad {
+		m := nats.NewMsg(b.Subject)
+		m.Data = b.Payload
+		m.Header.Set(schema.HeaderMsgID, b.MsgID)
+		if _, err := nc.js.PublishMsg(ctx, m); err != nil {
+			return fmt.Errorf("publish bad message %s: %w", b.Name, err)
+		}
+	}
+	step("published %d invalid messages directly (bypassing the producer's checks)", len(bad))
+
+	// 6. The same reports again: JetStream drops them as duplicates.
+	again, err := pub.PublishEvents(ctx, d.Events())
+	if err != nil {
+		return fmt.Errorf("republish the demo reports: %w", err)
+	}
+	step("published the same %d events again: %d new, %d duplicates (stable message ids)", again.Totals().Read, again.Totals().Published, again.Totals().Duplicates)
+
+	// 7. Wait for ingest.
+	want := uint64(tot.Published + len(bad))
+	deadline := time.Now().Add(c.Timeout)
+	for {
+		t := in.Stats().Total()
+		if t.Accepted+t.Rejected+t.Duplicate >= want {
+			step("ingest stored %d events and dead-lettered %d", t.Accepted, t.Rejected)
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("ingest handled %d of %d messages in %s; see the log above", t.Accepted+t.Rejected+t.Duplicate, want, c.Timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-ingestDone:
+			return fmt.Errorf("ingest stopped: %w", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+
+	// 8. The monthly rollup and the board.
+	sum, err := rollup.Monthly(ctx, st, period, rating.DefaultRules(), time.Now())
+	if err != nil {
+		return err
+	}
+	step("monthly rollup %s: %d projects — 红 %d, 黄 %d, 绿 %d, 未评级 %d", period, sum.Projects, sum.Red, sum.Yellow, sum.Green, sum.Unrated)
+	b, err := report.LoadMonthly(ctx, st, period)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.out)
+	if err := b.Render(e.out, c.Format); err != nil {
+		return err
+	}
+
+	rej, err := deadletter.List(ctx, st, deadletter.Filter{Limit: 20})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "\n被拒收的报送 (rejected updates, kpp dlq list): %d\n", len(rej))
+	for _, r := range rej {
+		fmt.Fprintf(e.out, "  #%d %s — %s\n", r.Seq, r.Subject, r.ReasonZh)
+	}
+	step("done")
+
+	if c.KeepRunning {
+		fmt.Fprintf(e.out, "\nStill running. ClickHouse: %s (read-only user: analyst); NATS: %s. Ctrl-C stops.\n", dsn, nc.server.URL())
+		<-ctx.Done()
+	}
+	return nil
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keyproject/kpp/consumers/chstore"
+	"github.com/keyproject/kpp/internal/testenv"
+	"github.com/keyproject/kpp/producers/demo"
+	"github.com/keyproject/kpp/schema"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// kpp runs the command line in-process and returns its exit code and output.
+func kpp(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(ctx, args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestEveryCommandHasHelpWithEnvironmentVariables(t *testing.T) {
+	ctx := context.Background()
+	cmds := map[string][]string{
+		"serve":          {"KPP_NATS_URL", "KPP_CLICKHOUSE", "KPP_DATA_DIR", "KPP_INGEST_BATCH_SIZE"},
+		"submit":         {"KPP_NATS_URL", "--skip-invalid", "--receipt"},
+		"migrate":        {"KPP_CLICKHOUSE"},
+		"rollup monthly": {"--period", "KPP_RATING_MODE", "KPP_RATING_YELLOW_BAND"},
+		"report monthly": {"--period", "--format", "table", "csv", "md"},
+		"dlq list":       {"--source", "KPP_CLICKHOUSE"},
+		"dlq replay":     {"--seq", "--payload", "--all"},
+		"demo":           {"--keep-running", "--period"},
+		"bench":          {"--events"},
+	}
+	for cmd, wants := range cmds {
+		code, out, errOut := kpp(t, ctx, append(strings.Fields(cmd), "--help")...)
+		if code != 0 {
+			t.Errorf("kpp %s --help: exit %d, stderr %s", cmd, code, errOut)
+		}
+		for _, w := range wants {
+			if !strings.Contains(out, w) {
+				t.Errorf("kpp %s --help does not mention %s:\n%s", cmd, w, out)
+			}
+		}
+	}
+	code, _, errOut := kpp(t, ctx, "rollup", "monthly")
+	if code != 2 || !strings.Contains(errOut, "--period") {
+		t.Errorf("missing --period: exit %d, %s", code, errOut)
+	}
+	code, _, errOut = kpp(t, ctx, "rollup", "monthly", "--period", "2025-13", "--clickhouse", "clickhouse://127.0.0.1:1/kpp")
+	if code != 1 || !strings.Contains(errOut, `month 13 is not 01-12`) {
+		t.Errorf("bad period: exit %d, %s", code, errOut)
+	}
+}
+
+// writeJSONL writes events as a JSON Lines file.
+func writeJSONL(t *testing.T, path string, events []schema.Event) {
+	t.Helper()
+	var b bytes.Buffer
+	for _, ev := range events {
+		line, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The README's commands, end to end on real servers: serve ingests what
+// submit publishes, rollup stores the month, report prints it, dlq lists
+// the rejected; a re-submission changes nothing.
+func TestCommandsEndToEnd(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dsn := testenv.ClickHouseDSN(t)
+	natsSrv, _, _ := testenv.NATS(t)
+	conn := []string{"--nats-url", natsSrv.URL(), "--clickhouse", dsn}
+
+	var wg sync.WaitGroup
+	var serveCode int
+	var serveErr string
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		serveCode, _, serveErr = kpp(t, ctx, append([]string{"serve", "--flush-interval", "100ms"}, conn...)...)
+	}()
+	defer func() {
+		cancel()
+		wg.Wait()
+		if serveCode != 0 {
+			t.Errorf("serve exited %d: %s", serveCode, serveErr)
+		}
+	}()
+
+	d, err := demo.Build(demo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "reports.jsonl")
+	writeJSONL(t, file, d.Events())
+	receipt := filepath.Join(dir, "receipt.json")
+	code, out, errOut := kpp(t, ctx, "submit", "--nats-url", natsSrv.URL(), "--receipt", receipt, file)
+	if code != 0 {
+		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var rc struct {
+		Files []struct {
+			Published int `json:"published"`
+		} `json:"files"`
+	}
+	b, err := os.ReadFile(receipt)
+	if err != nil || json.Unmarshal(b, &rc) != nil || len(rc.Files) != 1 || rc.Files[0].Published != len(d.Events()) {
+		t.Fatalf("receipt %s: %v %s", receipt, err, b)
+	}
+
+	// A file with an error publishes nothing and says where.
+	var good []*schema.InvestmentReport
+	for _, ev := range d.Reports {
+		if r, ok := ev.(*schema.InvestmentReport); ok {
+			good = append(good, r)
+		}
+	}
+	badCopy := *good[0]
+	badCopy.Period = "2025-13"
+	badFile := filepath.Join(dir, "bad.jsonl")
+	writeJSONL(t, badFile, []schema.Event{good[1], &badCopy})
+	code, out, _ = kpp(t, ctx, "submit", "--nats-url", natsSrv.URL(), badFile)
+	if code != 3 || !strings.Contains(out, "bad.jsonl:2") || !strings.Contains(out, "2025-13") {
+		t.Fatalf("invalid file: exit %d\n%s", code, out)
+	}
+
+	st, err := chstore.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	count := func() uint64 {
+		var n uint64
+		if err := st.Conn().QueryRow(ctx, "SELECT count() FROM investment_reports FINAL").Scan(&n); err != nil {
+			return 0
+		}
+		return n
+	}
+	var wantReports uint64
+	for _, ev := range d.Reports {
+		if ev.Kind() == schema.KindInvestment {
+			wantReports++
+		}
+	}
+	testenv.Eventually(t, 60*time.Second, func() bool { return count() == wantReports }, "investment_reports has %d rows, want %d", count(), wantReports)
+
+	// Re-submitting is not a second copy.
+	code, out, _ = kpp(t, ctx, "submit", "--nats-url", natsSrv.URL(), file)
+	if code != 0 || !strings.Contains(out, "561 already stored") {
+		t.Fatalf("resubmit: exit %d\n%s", code, out)
+	}
+
+	code, out, errOut = kpp(t, ctx, "rollup", "monthly", "--period", "2025-09", "--clickhouse", dsn)
+	if code != 0 || !strings.Contains(out, "45 projects") {
+		t.Fatalf("rollup: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = kpp(t, ctx, "report", "monthly", "--period", "2025-09", "--format", "csv", "--clickhouse", dsn)
+	if code != 0 {
+		t.Fatalf("report: exit %d\n%s", code, errOut)
+	}
+	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\ufeff")))
+	cr.FieldsPerRecord = -1 // sections: projects, then totals by dimension
+	rows, err := cr.ReadAll()
+	if err != nil {
+		t.Fatalf("report csv: %v\n%s", err, out)
+	}
+	var found bool
+	for _, r := range rows {
+		if strings.Contains(strings.Join(r, ","), "庆元抽水蓄能电站") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the board lacks 庆元抽水蓄能电站:\n%s", out)
+	}
+	code, out, _ = kpp(t, ctx, "report", "monthly", "--period", "2025-09", "--format", "md", "--clickhouse", dsn)
+	if code != 0 || !strings.Contains(out, "义龙庆高速公路庆元段") {
+		t.Errorf("report md: exit %d\n%s", code, out)
+	}
+	if code, out, _ = kpp(t, ctx, "migrate", "--clickhouse", dsn); code != 0 || !strings.Contains(out, "up to date") {
+		t.Errorf("migrate again: exit %d, %s", code, out)
+	}
+	if code, out, _ = kpp(t, ctx, "dlq", "list", "--clickhouse", dsn); code != 0 || !strings.Contains(out, "no rejected updates") {
+		t.Errorf("dlq list: exit %d, %s", code, out)
+	}
+}
+
+func TestDemoPrintsTheBoard(t *testing.T) {
+	testenv.ClickHouseDSN(t) // fails loudly under CI=true when ClickHouse is missing
+	ctx := context.Background()
+	code, out, errOut := kpp(t, ctx, "demo", "--dir", filepath.Join(t.TempDir(), "demo"))
+	if code != 0 {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"2025年9月", "庆元抽水蓄能电站", "义龙庆高速公路庆元段", "未报送1个", "被拒收的报送 (rejected updates, kpp dlq list): 4", "561 duplicates", "done"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+}

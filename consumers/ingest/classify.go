@@ -1,0 +1,149 @@
+package ingest
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/keyproject/kpp/schema"
+)
+
+// item is one delivered message and what ingest made of it.
+type item struct {
+	msg       jetstream.Msg
+	seq       uint64    // sequence in KPP_UPDATES
+	delivered uint64    // how many times JetStream delivered it, this time included
+	received  time.Time // JetStream's time of storing it: decides lateness
+	subject   string
+	parts     schema.SubjectParts // from the subject; best effort when the subject is bad
+	payload   []byte
+
+	ev      schema.Event // nil when the payload could not be decoded
+	eventID string       // "" when the payload could not be decoded
+
+	reject    *schema.ValidationError // nil when accepted
+	dlqSeq    uint64                  // sequence of the dead-letter copy, once published
+	duplicate bool                    // accepted, but the event is already stored
+}
+
+// accepted reports whether the event is to be stored.
+func (it *item) accepted() bool { return it.reject == nil }
+
+// kind is the kind named by the subject ("" for a bad subject).
+func (it *item) kind() schema.Kind { return it.parts.Kind }
+
+// rule is the first rule the message broke.
+func (it *item) rule() schema.Rule {
+	if it.reject == nil || len(it.reject.Errors) == 0 {
+		return ""
+	}
+	return it.reject.Errors[0].Rule
+}
+
+// classify reads a message's metadata, subject and payload and checks it
+// against the schema and the owners. A project registration that passes
+// is recorded in owners at once, so that reports later in the same batch
+// count it.
+func classify(m jetstream.Msg, md *jetstream.MsgMetadata, owners schema.Owners) *item {
+	it := &item{
+		msg:       m,
+		seq:       md.Sequence.Stream,
+		delivered: md.NumDelivered,
+		received:  md.Timestamp.In(schema.Location()),
+		subject:   m.Subject(),
+		payload:   m.Data(),
+	}
+	parts, err := schema.ParseSubject(it.subject)
+	if err != nil {
+		it.parts = looseParts(it.subject)
+		it.reject = subjectError(it.subject, err)
+		return it
+	}
+	it.parts = parts
+	ev, err := schema.Decode(parts.Kind, it.payload)
+	if err != nil {
+		it.reject = asValidationError(err)
+		return it
+	}
+	it.ev, it.eventID = ev, schema.EventID(ev)
+	if err := ev.Validate(it.received); err != nil {
+		it.reject = asValidationError(err)
+		return it
+	}
+	if err := schema.CheckSubject(parts, ev); err != nil {
+		it.reject = asValidationError(err)
+		return it
+	}
+	if err := owners.CheckOwner(ev); err != nil {
+		it.reject = asValidationError(err)
+		return it
+	}
+	if p, ok := ev.(*schema.Project); ok {
+		owners.Register(p)
+	}
+	return it
+}
+
+// recheckOwner checks again an item rejected only because its project was
+// unknown, against owners that now include registrations stored by other
+// replicas. It reports whether the item is accepted now.
+func recheckOwner(it *item, owners schema.Owners) bool {
+	if it.ev == nil || it.rule() != schema.RuleUnknownProject {
+		return false
+	}
+	if owners.CheckOwner(it.ev) != nil {
+		return false
+	}
+	it.reject = nil
+	return true
+}
+
+// looseParts takes what it can from a subject ParseSubject refused:
+// kpp.v1.<department>.<kind>.<project>, token by token.
+func looseParts(subject string) schema.SubjectParts {
+	toks := strings.Split(subject, ".")
+	var p schema.SubjectParts
+	if len(toks) > 2 {
+		p.Department = toks[2]
+	}
+	if len(toks) > 3 {
+		if k, err := schema.ParseKind(toks[3]); err == nil {
+			p.Kind = k
+		}
+	}
+	if len(toks) == 5 {
+		p.Project = toks[4]
+	}
+	return p
+}
+
+func subjectError(subject string, err error) *schema.ValidationError {
+	return &schema.ValidationError{Errors: []schema.FieldError{{
+		Field: "subject", Value: subject, Rule: schema.RuleSubject,
+		MessageZh: "主题格式不正确，应为 kpp.v1.<部门>.<类型>.<项目>，类型为 project、investment 或 milestone",
+		MessageEn: "is not an update subject kpp.v1.<department>.<kind>.<project>: " + strings.TrimPrefix(err.Error(), schema.ErrBadSubject.Error()+": "),
+	}}}
+}
+
+// asValidationError returns err's *ValidationError, or wraps any other
+// error as a decode problem so that it can be dead-lettered with words.
+func asValidationError(err error) *schema.ValidationError {
+	var ve *schema.ValidationError
+	if errors.As(err, &ve) {
+		return ve
+	}
+	return &schema.ValidationError{Errors: []schema.FieldError{{
+		Rule: schema.RuleDecode, MessageZh: "无法解析消息：" + err.Error(), MessageEn: "cannot decode the message: " + err.Error(),
+	}}}
+}
+
+// reasonEn joins the English messages without the "invalid event:" prefix.
+func reasonEn(ve *schema.ValidationError) string {
+	parts := make([]string, len(ve.Errors))
+	for i, fe := range ve.Errors {
+		parts[i] = fe.String()
+	}
+	return strings.Join(parts, "; ")
+}

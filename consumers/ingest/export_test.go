@@ -1,0 +1,14 @@
+package ingest
+
+import "context"
+
+// SetBeforeStore makes in call f, with the attempt's context, before each
+// attempt to store a batch.
+func SetBeforeStore(in *Ingester, f func(ctx context.Context)) { in.hooks.beforeStore = f }
+
+// SetCrashAfterStore makes in call f after a batch was stored and before it
+// is acked; when f returns true, Run returns ErrCrash without acking.
+func SetCrashAfterStore(in *Ingester, f func() bool) { in.hooks.afterStore = f }
+
+// ErrCrash is returned by Run after a crash simulated by SetCrashAfterStore.
+var ErrCrash = errCrash

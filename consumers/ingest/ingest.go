@@ -1,0 +1,529 @@
+// Package ingest moves updates from the JetStream stream KPP_UPDATES into
+// ClickHouse. It is what `kpp serve` runs.
+//
+// An [Ingester] pulls messages from a durable pull consumer with explicit
+// acks, checks each one (subject, JSON shape, values, owning department),
+// and writes batches: accepted events to project_registrations,
+// investment_reports and milestone_updates; rejected messages to the
+// dead-letter stream KPP_DEADLETTER and the rejected_updates table. A
+// message is acknowledged only after its batch was written, so an ack
+// means "in ClickHouse". While a batch waits for a slow or unreachable
+// ClickHouse the ingester retries with back-off and tells JetStream the
+// messages are in progress, so nothing is redelivered or lost.
+//
+// Storing is idempotent: each row carries its event id and stream
+// sequence, and the tables are ReplacingMergeTree, so a redelivered or
+// republished event is one row through FINAL and the views. Several
+// Ingesters (replicas, in one process or many) may share the durable
+// consumer.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/keyproject/kpp/consumers/chstore"
+	"github.com/keyproject/kpp/schema"
+)
+
+// minFetchWait is the shortest pull worth sending; with less time left
+// before a flush is due, the batch is flushed instead.
+const minFetchWait = 20 * time.Millisecond
+
+// Ingester moves updates from JetStream into ClickHouse. Create it with
+// [New]; run it with [Ingester.Run].
+type Ingester struct {
+	js      jetstream.JetStream
+	store   *chstore.Store
+	cfg     Config
+	log     *slog.Logger
+	running atomic.Bool
+
+	mu    sync.Mutex
+	stats Stats
+
+	hooks hooks // nil functions outside tests
+}
+
+// hooks let tests stop the ingester at chosen points.
+type hooks struct {
+	// beforeStore runs before each attempt to store a batch, with the
+	// attempt's context.
+	beforeStore func(ctx context.Context)
+	// afterStore runs after a batch was stored and before it is acked; when
+	// it returns true, Run returns errCrash at once, as if the process died.
+	afterStore func() bool
+}
+
+// errCrash is returned by Run when a test hook simulated a crash.
+var errCrash = errors.New("ingest: simulated crash between store and ack")
+
+// Counts are the messages of one kind that ingest has finished with
+// (stored or dead-lettered, and acknowledged). A message delivered again
+// after a crash is counted again: as Duplicate when it was valid.
+type Counts struct {
+	// Accepted events were stored.
+	Accepted uint64
+	// Duplicate events were valid but already stored (a redelivery or a
+	// republished report); they were not stored again.
+	Duplicate uint64
+	// Rejected messages went to the dead-letter stream and rejected_updates.
+	Rejected uint64
+}
+
+// Stats describes an Ingester's progress since New.
+type Stats struct {
+	// ByKind counts messages by the kind named in their subject; messages
+	// whose subject names no kind are under "".
+	ByKind map[schema.Kind]Counts
+	// Batches is the number of batches stored and acknowledged.
+	Batches uint64
+	// Retries is the number of failed attempts that were retried: to store
+	// a batch, or to load the project owners at start.
+	Retries uint64
+	// Returned is the number of messages handed back to JetStream (nak)
+	// because Run stopped before they could be stored.
+	Returned uint64
+	// LastFlush is when the last batch was acknowledged.
+	LastFlush time.Time
+	// LastBatchSize is the number of messages in that batch.
+	LastBatchSize int
+	// LastFlushDuration is how long storing that batch took, retries
+	// included.
+	LastFlushDuration time.Duration
+}
+
+// Total sums the counts over all kinds.
+func (s Stats) Total() Counts {
+	var t Counts
+	for _, c := range s.ByKind {
+		t.Accepted += c.Accepted
+		t.Duplicate += c.Duplicate
+		t.Rejected += c.Rejected
+	}
+	return t
+}
+
+// New returns an Ingester reading from js and writing to st. It checks the
+// configuration but does not connect; Run does.
+func New(js jetstream.JetStream, st *chstore.Store, cfg Config) (*Ingester, error) {
+	if js == nil || st == nil {
+		return nil, fmt.Errorf("%w: a JetStream context and a ClickHouse store are required", ErrConfig)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	return &Ingester{js: js, store: st, cfg: cfg, log: cfg.Logger, stats: Stats{ByKind: map[schema.Kind]Counts{}}}, nil
+}
+
+// Config returns the configuration in use, defaults applied.
+func (in *Ingester) Config() Config { return in.cfg }
+
+// Stats returns a snapshot of the counters.
+func (in *Ingester) Stats() Stats {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	s := in.stats
+	s.ByKind = make(map[schema.Kind]Counts, len(in.stats.ByKind))
+	for k, c := range in.stats.ByKind {
+		s.ByKind[k] = c
+	}
+	return s
+}
+
+// ConsumerConfig is the durable consumer the Ingester creates or updates
+// on KPP_UPDATES.
+func (in *Ingester) ConsumerConfig() jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       in.cfg.Durable,
+		Description:   "kpp ingest: updates into ClickHouse; ack after insert",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		FilterSubject: schema.UpdatesSubjects,
+		AckWait:       in.cfg.AckWait,
+		BackOff:       append([]time.Duration{in.cfg.AckWait}, in.cfg.BackOff...),
+		MaxDeliver:    in.cfg.MaxDeliver,
+		MaxAckPending: in.cfg.MaxAckPending,
+		ReplayPolicy:  jetstream.ReplayInstantPolicy,
+	}
+}
+
+// run is the state of one call to Run.
+type run struct {
+	*Ingester
+	conn   driver.Conn
+	cons   jetstream.Consumer
+	kv     jetstream.KeyValue
+	owners schema.Owners
+}
+
+// Run creates the streams and the durable consumer if they are missing,
+// loads the project owners from ClickHouse (waiting for ClickHouse if it
+// is not up yet) and ingests until ctx is cancelled. Then it lets the pull
+// in progress end (at most FlushInterval), writes the batch it holds
+// (within ShutdownGrace) or hands it back to JetStream, and returns nil.
+// It returns an error when it cannot start or when the NATS connection is
+// closed under it. An Ingester runs once at a time.
+func (in *Ingester) Run(ctx context.Context) error {
+	if !in.running.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	defer in.running.Store(false)
+
+	r := &run{Ingester: in, conn: in.store.Conn()}
+	if err := r.start(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	in.log.Info("ingest started", "durable", in.cfg.Durable, "batch_size", in.cfg.BatchSize,
+		"flush_interval", in.cfg.FlushInterval, "ack_wait", in.cfg.AckWait, "projects", len(r.owners))
+	err := r.loop(ctx)
+	if err := in.js.Conn().FlushTimeout(5 * time.Second); err != nil && !in.js.Conn().IsClosed() {
+		in.log.Warn("flush acks to NATS at shutdown", "error", err)
+	}
+	in.log.Info("ingest stopped", "durable", in.cfg.Durable)
+	return err
+}
+
+func (r *run) start(ctx context.Context) error {
+	if err := schema.EnsureStreams(ctx, r.js, r.cfg.Streams); err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	cons, err := r.js.CreateOrUpdateConsumer(ctx, schema.UpdatesStream, r.ConsumerConfig())
+	if err != nil {
+		return fmt.Errorf("ingest: create durable consumer %s on %s: %w", r.cfg.Durable, schema.UpdatesStream, err)
+	}
+	r.cons = cons
+	if r.kv, err = r.js.KeyValue(ctx, schema.ProjectsBucket); err != nil {
+		return fmt.Errorf("ingest: open key-value bucket %s: %w", schema.ProjectsBucket, err)
+	}
+	// ClickHouse may start after us: wait for it rather than fail.
+	return r.retry(ctx, "load project owners", 0, func(ctx context.Context) error {
+		owners, err := loadOwners(ctx, r.conn)
+		r.owners = owners
+		return err
+	})
+}
+
+// loop pulls and flushes until ctx ends.
+func (r *run) loop(ctx context.Context) error {
+	var (
+		batch []*item
+		due   time.Time // when the held batch must be written; zero when empty
+	)
+	fetchErrors := 0
+	for ctx.Err() == nil {
+		windowStart := time.Now()
+		deadline := windowStart.Add(r.cfg.FlushInterval)
+		if !due.IsZero() {
+			deadline = due
+		}
+		if wait := time.Until(deadline); wait >= minFetchWait {
+			got, err := r.fetch(r.cfg.BatchSize-len(batch), wait)
+			if len(got) > 0 && due.IsZero() {
+				due = windowStart.Add(r.cfg.FlushInterval)
+			}
+			batch = append(batch, got...)
+			switch {
+			case err == nil || ctx.Err() != nil:
+				fetchErrors = 0
+			case r.js.Conn().IsClosed():
+				// Nothing held can be acked any more; JetStream redelivers it.
+				return fmt.Errorf("ingest: NATS connection closed: %w", err)
+			default:
+				fetchErrors++
+				wait := r.backoff(fetchErrors)
+				r.log.Warn("pull from JetStream failed; retrying", "durable", r.cfg.Durable, "error", err, "attempt", fetchErrors, "retry_in", wait)
+				if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) {
+					if cons, cerr := r.js.CreateOrUpdateConsumer(ctx, schema.UpdatesStream, r.ConsumerConfig()); cerr == nil {
+						r.cons = cons
+					}
+				}
+				if !due.IsZero() { // do not hold a batch past its flush for a retry
+					wait = max(min(wait, time.Until(due)), 0)
+				}
+				sleep(ctx, wait)
+			}
+		}
+		if len(batch) > 0 && (len(batch) >= r.cfg.BatchSize || !time.Now().Before(due)) {
+			if err := r.flush(ctx, batch); err != nil {
+				return err
+			}
+			batch, due = nil, time.Time{}
+		}
+	}
+	if len(batch) > 0 {
+		return r.flush(ctx, batch)
+	}
+	return nil
+}
+
+// fetch pulls up to n messages, waiting up to wait, and classifies them in
+// delivery order. The pull ends by the server's expiry, never by a client
+// timer or context: a pull cut short on the client would drop messages the
+// server already delivered, and they would come again only after AckWait.
+func (r *run) fetch(n int, wait time.Duration) ([]*item, error) {
+	res, err := r.cons.Fetch(n, jetstream.FetchMaxWait(wait))
+	if err != nil {
+		return nil, fmt.Errorf("pull %d messages from %s/%s: %w", n, schema.UpdatesStream, r.cfg.Durable, err)
+	}
+	var items []*item
+	for m := range res.Messages() {
+		md, err := m.Metadata()
+		if err != nil { // only a message outside JetStream lacks metadata
+			r.log.Error("message without JetStream metadata; terminating it", "subject", m.Subject(), "error", err)
+			_ = m.Term()
+			continue
+		}
+		it := classify(m, md, r.owners)
+		if !it.accepted() {
+			r.log.Info("message rejected", "subject", it.subject, "stream_seq", it.seq, "department_id", it.parts.Department,
+				"project_id", it.parts.Project, "rule", it.rule(), "reason", reasonEn(it.reject))
+		}
+		items = append(items, it)
+	}
+	if err := res.Error(); err != nil {
+		return items, fmt.Errorf("pull from %s/%s: %w", schema.UpdatesStream, r.cfg.Durable, err)
+	}
+	return items, nil
+}
+
+// flush stores the batch, retrying until it succeeds, then acks it. When
+// ctx ends first, the batch is handed back to JetStream (nak) after the
+// attempt in progress, and flush returns nil.
+func (r *run) flush(ctx context.Context, batch []*item) error {
+	start := time.Now()
+	stop := r.keepAlive(batch)
+	defer stop()
+
+	var ownersRechecked, dupsMarked bool
+	err := r.retry(ctx, "store batch", len(batch), func(actx context.Context) error {
+		if r.hooks.beforeStore != nil {
+			r.hooks.beforeStore(actx)
+		}
+		if !ownersRechecked {
+			if err := r.recheckOwners(actx, batch); err != nil {
+				return err
+			}
+			ownersRechecked = true
+		}
+		if err := r.publishDeadLetters(actx, batch); err != nil {
+			return err
+		}
+		if !dupsMarked {
+			if err := markDuplicates(actx, r.conn, batch); err != nil {
+				return err
+			}
+			dupsMarked = true
+		}
+		if err := insertBatch(actx, r.conn, batch, time.Now()); err != nil {
+			return err
+		}
+		return r.putOwners(actx, batch)
+	})
+	if err != nil {
+		r.nak(batch)
+		r.log.Warn("batch handed back to JetStream for redelivery", "batch_size", len(batch), "error", err)
+		return nil
+	}
+	if r.hooks.afterStore != nil && r.hooks.afterStore() {
+		return errCrash
+	}
+	r.ack(batch, start)
+	return nil
+}
+
+// retry runs attempt until it succeeds, waiting with exponential back-off
+// between failures. Each attempt has StoreTimeout; once ctx ends, the
+// attempt in progress may go on for ShutdownGrace, and no new one starts.
+func (r *run) retry(ctx context.Context, what string, batchSize int, attempt func(context.Context) error) error {
+	for n := 1; ; n++ {
+		actx, cancel := r.attemptContext(ctx)
+		err := attempt(actx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: stopped: %w", what, err)
+		}
+		wait := r.backoff(n)
+		r.mu.Lock()
+		r.stats.Retries++
+		r.mu.Unlock()
+		r.log.Warn(what+" failed; retrying", "batch_size", batchSize, "attempt", n, "retry_in", wait, "error", err)
+		if !sleep(ctx, wait) {
+			return fmt.Errorf("%s: stopped: %w", what, err)
+		}
+	}
+}
+
+// attemptContext bounds one attempt by StoreTimeout and, once ctx ends, by
+// ShutdownGrace.
+func (r *run) attemptContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.StoreTimeout)
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(r.cfg.ShutdownGrace, cancel)
+		context.AfterFunc(actx, func() { t.Stop() })
+	})
+	return actx, func() { stop(); cancel() }
+}
+
+// backoff is the wait after the n-th failure: RetryMin doubled per
+// failure, capped at RetryMax, with ±20% jitter so replicas spread out.
+func (r *run) backoff(n int) time.Duration {
+	d := r.cfg.RetryMin
+	for i := 1; i < n && d < r.cfg.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, r.cfg.RetryMax)
+	jitter := time.Duration(rand.Int64N(int64(d)/5*2+1)) - d/5
+	return d + jitter
+}
+
+// sleep waits d or until ctx ends; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// keepAlive tells JetStream every AckWait/3 that the batch's messages are
+// still being worked on, until the returned function is called.
+func (r *run) keepAlive(batch []*item) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(r.cfg.AckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				for _, it := range batch {
+					if err := it.msg.InProgress(); err != nil {
+						r.log.Warn("in-progress signal failed", "stream_seq", it.seq, "subject", it.subject, "error", err)
+						break
+					}
+				}
+				r.log.Debug("batch kept alive while storing", "batch_size", len(batch))
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// recheckOwners gives the items rejected for an unknown project a second
+// chance against the owners stored in ClickHouse: another replica may have
+// registered the project meanwhile.
+func (r *run) recheckOwners(ctx context.Context, batch []*item) error {
+	need := false
+	for _, it := range batch {
+		if it.rule() == schema.RuleUnknownProject {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return nil
+	}
+	fresh, err := loadOwners(ctx, r.conn)
+	if err != nil {
+		return err
+	}
+	for _, it := range batch {
+		if p, ok := it.ev.(*schema.Project); ok && it.accepted() {
+			fresh.Register(p)
+		}
+		if recheckOwner(it, fresh) {
+			r.log.Info("message accepted on second look: its project was registered by another replica",
+				"subject", it.subject, "stream_seq", it.seq, "project_id", it.ev.Project())
+		}
+	}
+	for p, d := range fresh {
+		r.owners[p] = d
+	}
+	return nil
+}
+
+// putOwners writes project id -> department id into the projects bucket
+// for every registration in the batch, so producers see the owner.
+func (r *run) putOwners(ctx context.Context, batch []*item) error {
+	for _, it := range batch {
+		p, ok := it.ev.(*schema.Project)
+		if !ok || !it.accepted() {
+			continue
+		}
+		if _, err := r.kv.Put(ctx, p.ProjectID, []byte(p.DepartmentID)); err != nil {
+			return fmt.Errorf("record owner of %s in %s: %w", p.ProjectID, schema.ProjectsBucket, err)
+		}
+	}
+	return nil
+}
+
+// ack acknowledges a stored batch and counts it.
+func (r *run) ack(batch []*item, start time.Time) {
+	for _, it := range batch {
+		if err := it.msg.Ack(); err != nil {
+			// The message will be redelivered and found stored: a duplicate.
+			r.log.Warn("ack failed; the message will come again and be stored once", "stream_seq", it.seq, "subject", it.subject, "error", err)
+		}
+	}
+	now := time.Now()
+	var total Counts
+	r.mu.Lock()
+	for _, it := range batch {
+		c := r.stats.ByKind[it.kind()]
+		switch {
+		case !it.accepted():
+			c.Rejected++
+			total.Rejected++
+		case it.duplicate:
+			c.Duplicate++
+			total.Duplicate++
+		default:
+			c.Accepted++
+			total.Accepted++
+		}
+		r.stats.ByKind[it.kind()] = c
+	}
+	r.stats.Batches++
+	r.stats.LastFlush = now
+	r.stats.LastBatchSize = len(batch)
+	r.stats.LastFlushDuration = now.Sub(start)
+	r.mu.Unlock()
+	r.log.Info("batch stored", "batch_size", len(batch), "accepted", total.Accepted, "duplicate", total.Duplicate,
+		"rejected", total.Rejected, "duration", now.Sub(start))
+}
+
+// nak hands a batch that could not be stored back to JetStream for
+// redelivery to any replica.
+func (r *run) nak(batch []*item) {
+	for _, it := range batch {
+		if err := it.msg.Nak(); err != nil {
+			r.log.Warn("nak failed; the message will be redelivered after the ack wait", "stream_seq", it.seq, "error", err)
+		}
+	}
+	r.mu.Lock()
+	r.stats.Returned += uint64(len(batch))
+	r.mu.Unlock()
+}
