@@ -27,8 +27,9 @@ type cli struct {
 	Serve   serveCmd   `cmd:"" help:"Run ingest: pull updates from NATS JetStream and store them in ClickHouse."`
 	Submit  submitCmd  `cmd:"" help:"Validate report files (JSON Lines or CSV) and publish them to NATS JetStream."`
 	Migrate migrateCmd `cmd:"" help:"Apply the ClickHouse schema migrations (safe to run again)."`
-	Rollup  rollupCmd  `cmd:"" help:"Compute and store dispatch results for a period."`
-	Report  reportCmd  `cmd:"" help:"Print a dispatch board from the stored results."`
+	Rollup  rollupCmd  `cmd:"" help:"Compute and store a dispatch review (weekly, dekad, monthly) for a period or a range."`
+	Report  reportCmd  `cmd:"" help:"Render a stored dispatch review: table, csv, md, html or xlsx."`
+	Rules   rulesCmd   `cmd:"" help:"Show the default rating rules file, or check one."`
 	DLQ     dlqCmd     `cmd:"" name:"dlq" help:"List and replay rejected (dead-lettered) updates."`
 	Demo    demoCmd    `cmd:"" help:"Run the whole pipeline on a demo portfolio and print the monthly board."`
 	Bench   benchCmd   `cmd:"" help:"Measure end-to-end throughput (published → stored) against real servers."`

@@ -6,49 +6,70 @@ import (
 	"os"
 	"strings"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/keyproject/kpp/consumers/report"
 	"github.com/keyproject/kpp/schema"
 )
 
 type reportCmd struct {
-	Monthly reportMonthlyCmd `cmd:"" help:"Print the monthly dispatch board (红黄绿榜) from dispatch_monthly."`
+	Weekly  reportKindCmd `cmd:"" help:"Print the weekly analysis (周分析) of an ISO week, e.g. --period 2025-W39."`
+	Dekad   reportKindCmd `cmd:"" help:"Print the ten-day dispatch (旬调度), e.g. --period 2025-09-D2 (D1: 1st-10th, D2: 11th-20th, D3: 21st-end)."`
+	Monthly reportKindCmd `cmd:"" help:"Print the monthly review board (月例会 红黄绿榜), e.g. --period 2025-09."`
 }
 
-type reportMonthlyCmd struct {
+type reportKindCmd struct {
 	chFlags
-	Period string `name:"period" required:"" help:"Month, YYYY-MM (computed before by kpp rollup monthly)."`
-	Format string `name:"format" short:"f" default:"table" enum:"table,csv,md" help:"Output format: table (terminal), csv (UTF-8 with BOM, for Excel) or md (Markdown)."`
-	Output string `name:"output" short:"o" type:"path" help:"Write to this file instead of standard output."`
+	Period string `name:"period" required:"" help:"Period key: 2025-W39 (weekly), 2025-09-D2 (dekad) or 2025-09 (monthly); computed before by kpp rollup."`
+	Format string `name:"format" short:"f" default:"table" enum:"table,csv,md,html,xlsx" help:"table (terminal), csv (UTF-8 with BOM, for Excel), md (Markdown), html (printable A4 page with charts) or xlsx (Excel workbook)."`
+	Output string `name:"output" short:"o" type:"path" help:"Write to this file instead of standard output (required for xlsx)."`
 }
 
-func (c *reportMonthlyCmd) Run(ctx context.Context, e *env) error {
-	p, err := schema.ParsePeriod(c.Period)
+// reviewKind is the kind named by the subcommand (kpp report weekly …).
+func reviewKind(kctx *kong.Context) (schema.ReviewKind, error) {
+	for _, w := range strings.Fields(kctx.Command()) {
+		if k, err := schema.ParseReviewKind(w); err == nil {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("command %q names no review kind", kctx.Command())
+}
+
+func (c *reportKindCmd) Run(ctx context.Context, e *env, kctx *kong.Context) error {
+	kind, err := reviewKind(kctx)
+	if err != nil {
+		return err
+	}
+	p, err := schema.ParseReviewPeriod(kind, c.Period)
 	if err != nil {
 		return fmt.Errorf("--period: %w", err)
+	}
+	if c.Output == "" && report.Binary(c.Format) {
+		return &exitError{code: 2, msg: fmt.Sprintf("--format %s is binary: give -o FILE.%s", c.Format, c.Format)}
 	}
 	st, err := openStore(ctx, c.chFlags, e.log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	b, err := report.LoadMonthly(ctx, st, p)
+	r, err := report.Load(ctx, st, p)
 	if err != nil {
 		return err
 	}
 	if c.Output == "" {
-		return b.Render(e.out, c.Format)
+		return r.Render(e.out, c.Format)
 	}
 	f, err := os.Create(c.Output)
 	if err != nil {
 		return fmt.Errorf("--output: %w", err)
 	}
-	if err := b.Render(f, c.Format); err != nil {
+	if err := r.Render(f, c.Format); err != nil {
 		f.Close()
 		return err
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("--output: %w", err)
 	}
-	fmt.Fprintf(e.err, "wrote %s (%s)\n", c.Output, strings.ToUpper(c.Format))
+	fmt.Fprintf(e.err, "wrote %s (%s, %s)\n", c.Output, strings.ToUpper(c.Format), r.Title())
 	return nil
 }

@@ -4,14 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"time"
 
 	"github.com/keyproject/kpp/consumers/ingest"
+	"github.com/keyproject/kpp/consumers/report"
+	"github.com/keyproject/kpp/consumers/schedule"
 )
 
 type serveCmd struct {
 	natsFlags
 	chFlags
+	rulesFlags
+	scheduleFlags
+
+	HTTPListen string `name:"http-listen" env:"KPP_HTTP_LISTEN" default:"127.0.0.1:8080" help:"Address of the web server: the reports (/, /reports/…) and /healthz. Empty disables it."`
 
 	BatchSize     int           `name:"batch-size" env:"KPP_INGEST_BATCH_SIZE" default:"5000" help:"Most rows written by one ClickHouse insert (and held unacknowledged by this replica)."`
 	FlushInterval time.Duration `name:"flush-interval" env:"KPP_INGEST_FLUSH_INTERVAL" default:"500ms" help:"How long a partial batch waits for more messages before it is written."`
@@ -20,7 +28,18 @@ type serveCmd struct {
 	Durable       string        `name:"durable" env:"KPP_INGEST_DURABLE" default:"kpp-ingest" help:"Durable consumer name; replicas with the same name share the work."`
 }
 
+// Run runs ingest, the review schedule and the web server until ctx is
+// cancelled (SIGINT, SIGTERM), then stops them: ingest finishes or returns
+// its batch, the scheduler records interrupted runs and releases its lease.
 func (c *serveCmd) Run(ctx context.Context, e *env) error {
+	rules, err := c.rulesFlags.load()
+	if err != nil {
+		return err
+	}
+	scfg, err := c.scheduleFlags.config(rules, e.log)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(ctx, c.chFlags, e.log)
 	if err != nil {
 		return err
@@ -49,12 +68,54 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
-	e.log.Info("ingest running; stop with Ctrl-C or SIGTERM", "durable", c.Durable, "batch_size", c.BatchSize, "flush_interval", c.FlushInterval)
-	err = in.Run(ctx)
-	t := in.Stats().Total()
-	e.log.Info("ingest stopped", "accepted", t.Accepted, "duplicates", t.Duplicate, "rejected", t.Rejected)
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("ingest: %w", err)
+	sched, err := schedule.New(nc.js, st, reviewJob(st, rules), scfg)
+	if err != nil {
+		return fmt.Errorf("schedule: %w", err)
 	}
-	return nil
+
+	var srv *http.Server
+	if c.HTTPListen != "" {
+		h, err := report.NewHandler(st, report.Config{Logger: e.log})
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", c.HTTPListen)
+		if err != nil {
+			return fmt.Errorf("--http-listen %s: %w", c.HTTPListen, err)
+		}
+		srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				e.log.Error("web server stopped", "err", err)
+			}
+		}()
+		e.log.Info("web server listening", "url", "http://"+ln.Addr().String()+"/")
+	}
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan error, 2)
+	go func() { done <- wrap("ingest", in.Run(runCtx)) }()
+	go func() { done <- wrap("schedule", sched.Run(runCtx)) }()
+	e.log.Info("serving; stop with Ctrl-C or SIGTERM", "durable", c.Durable, "batch_size", c.BatchSize, "flush_interval", c.FlushInterval)
+
+	// The first component to stop ends the others.
+	first := <-done
+	stop()
+	if srv != nil {
+		shutdown, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = srv.Shutdown(shutdown)
+		cancelShutdown()
+	}
+	second := <-done
+	t := in.Stats().Total()
+	e.log.Info("stopped", "accepted", t.Accepted, "duplicates", t.Duplicate, "rejected", t.Rejected)
+	return errors.Join(first, second)
+}
+
+func wrap(component string, err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", component, err)
 }

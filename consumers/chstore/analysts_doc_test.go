@@ -154,6 +154,23 @@ func TestAnalystsDocQueriesRun(t *testing.T) {
 	check("board-totals", func(rows []map[string]string) error {
 		return all(eq(rows[0]["dimension"], "all"), eq(rows[0]["red"], "1"), eq(rows[0]["unrated"], "1"), eq(len(rows), 4))
 	})
+	check("review-changes", func(rows []map[string]string) error {
+		return all(column(rows, "project_id", "mengyang-rural-road"), eq(rows[0]["prev_status"], "yellow"), eq(rows[0]["change"], "newly_red"))
+	})
+	check("department-ranking", func(rows []map[string]string) error {
+		return all(column(rows, "department_id", "ls-jtj", "qy-nyj", "qy-jtj"), column(rows, "rank", "1", "2", "3"), column(rows, "missing", "0", "0", "1"))
+	})
+	check("reporting-by-department", func(rows []map[string]string) error {
+		return all(column(rows, "department_id", "qy-jtj", "ls-jtj"), column(rows, "missing", "1", "0"), column(rows, "late", "0", "1"),
+			column(rows, "max_days_late", "15", "3"))
+	})
+	check("milestone-alerts", func(rows []map[string]string) error {
+		return all(column(rows, "alert", "due", "overdue", "slipped"), column(rows, "days", "8", "104", "58"),
+			eq(rows[2]["prev_forecast_date"][:10], "2025-10-31"))
+	})
+	check("rollup-runs", func(rows []map[string]string) error {
+		return all(column(rows, "status", "ok", "failed", "ok"), column(rows, "trigger", "catchup", "schedule", "schedule"))
+	})
 	check("revision-history", func(rows []map[string]string) error {
 		return all(
 			column(rows, "period", "2025-06", "2025-06", "2025-08", "2025-09"),
@@ -296,7 +313,8 @@ func column(rows []map[string]string, name string, want ...string) error {
 // The fixture: four projects (one registered twice), reports with a
 // correction received after the deadline, a redelivered copy, a late first
 // report and a missing month, milestones with one overdue by 92 days and one
-// never assessed, three rejected updates, and the board of 2025-09.
+// never assessed, three rejected updates, the monthly review of 2025-09 and
+// part of the weekly review 2025-W41, and three rollup runs.
 func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 	t.Helper()
 	sh := schema.Location()
@@ -453,25 +471,63 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 		{"mengyang-rural-road", "濛杨线农村公路改造提升工程", "丽水市庆元县", "transport", "qy-jtj", "庆元县交通运输局", "construction", 0, 0, "0", "2185.5", dp("3000"), dp("72.85"), dp("-2.15"), 1, 30, "yellow"},
 		{"yilongqing-expressway-qingyuan", "义龙庆高速公路庆元段", "丽水市庆元县", "transport", "qy-jtj", "庆元县交通运输局", "preparation", 1, 1, "58.61", "340.23", nil, nil, nil, 0, 0, "unrated"},
 	}
+	// The monthly review of 2025-09 (read through the dispatch_monthly
+	// views) and the weekly review 2025-W41, stored in the generic tables.
 	var boardRows [][]any
 	for _, b := range boards {
-		boardRows = append(boardRows, []any{"2025-09", b.project, b.name, b.region, b.category, b.dept, b.deptName, b.stage, b.reported, b.rev,
-			d(b.month), d(b.ytd), b.plan, b.completion, d("75"), b.gap, b.overdue, b.maxDays, b.status, "理由", "reason", now})
+		boardRows = append(boardRows, []any{"monthly", "2025-09", date("2025-09-01"), date("2025-09-30"), now, b.project, b.name, b.region,
+			b.category, b.dept, b.deptName, b.stage, "2025-09", b.reported, b.rev, d(b.month), d(b.month), d(b.ytd), b.plan, b.completion, d("75"),
+			b.gap, b.overdue, b.maxDays, b.status, "理由", "reason", "none", "first", now, "run-monthly"})
 	}
-	insert(ctx, t, conn, "dispatch_monthly", []string{"period", "project_id", "name_zh", "region", "category", "department_id", "department_name",
-		"stage", "reported", "report_revision", "month_completed_wan", "ytd_completed_wan", "annual_plan_wan", "completion_pct",
-		"time_progress_pct", "gap_pp", "overdue_milestones", "max_overdue_days", "status", "reason_zh", "reason_en", "computed_at"}, boardRows)
+	weekly := [][]any{
+		{"weekly", "2025-W41", date("2025-10-06"), date("2025-10-12"), at("2025-10-13 00:00:00"), "lishui-airport", "丽水机场", "丽水市",
+			"transport", "ls-jtj", "丽水市交通运输局", "construction", "2025-09", uint8(1), uint32(1), d("4100"), d("4100"), d("34352"),
+			dp("40000"), dp("85.88"), d("78.08"), dp("7.8"), uint16(1), uint32(104), "red", "节点逾期", "milestone overdue", "red", "same",
+			at("2025-10-13 07:00:00"), "run-weekly"},
+		{"weekly", "2025-W41", date("2025-10-06"), date("2025-10-12"), at("2025-10-13 00:00:00"), "mengyang-rural-road", "濛杨线农村公路改造提升工程",
+			"丽水市庆元县", "transport", "qy-jtj", "庆元县交通运输局", "construction", "2025-08", uint8(0), uint32(1), d("0"), d("260.5"),
+			d("2185.5"), dp("3000"), dp("72.85"), d("78.08"), dp("-5.23"), uint16(1), uint32(42), "red", "节点逾期", "milestone overdue", "yellow",
+			"newly_red", at("2025-10-13 07:00:00"), "run-weekly"},
+	}
+	projectCols := []string{"kind", "period", "period_start", "period_end", "cutoff", "project_id", "name_zh", "region", "category",
+		"department_id", "department_name", "stage", "report_period", "reported", "report_revision", "period_completed_wan",
+		"month_completed_wan", "ytd_completed_wan", "annual_plan_wan", "completion_pct", "time_progress_pct", "gap_pp",
+		"overdue_milestones", "max_overdue_days", "status", "reason_zh", "reason_en", "prev_status", "change", "computed_at", "run_id"}
+	insert(ctx, t, conn, "dispatch_projects", projectCols, append(boardRows, weekly...))
 
 	totals := [][]any{
-		{"2025-09", "all", "", "", uint32(4), uint32(3), uint32(1), uint32(1), uint32(1), uint32(1), d("20706.76"), d("151858.83"), d("191540"), dp("79.28"), d("75"), dp("4.28"), now},
-		{"2025-09", "department", "qy-nyj", "庆元县能源局", uint32(1), uint32(1), uint32(1), uint32(0), uint32(0), uint32(0), d("16548.15"), d("114981.1"), d("148540"), dp("77.41"), d("75"), dp("2.41"), now},
-		{"2025-09", "department", "ls-jtj", "丽水市交通运输局", uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), d("4100"), d("34352"), d("40000"), dp("85.88"), d("75"), dp("10.88"), now},
-		{"2025-09", "department", "qy-jtj", "庆元县交通运输局", uint32(2), uint32(1), uint32(0), uint32(1), uint32(0), uint32(1), d("58.61"), d("2525.73"), d("3000"), dp("72.85"), d("75"), dp("-2.15"), now},
-		{"2025-09", "category", "transport", "交通", uint32(3), uint32(2), uint32(0), uint32(1), uint32(1), uint32(1), d("4158.61"), d("36877.73"), d("43000"), dp("80.99"), d("75"), dp("5.99"), now},
+		{"monthly", "2025-09", "all", "", "", uint32(4), uint32(3), uint32(1), uint32(1), uint32(1), uint32(1), uint32(1), uint32(1), d("20706.76"), d("20706.76"), d("151858.83"), d("191540"), dp("79.28"), d("75"), dp("4.28"), uint16(0), now},
+		{"monthly", "2025-09", "department", "qy-nyj", "庆元县能源局", uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), uint32(0), uint32(0), d("16548.15"), d("16548.15"), d("114981.1"), d("148540"), dp("77.41"), d("75"), dp("2.41"), uint16(2), now},
+		{"monthly", "2025-09", "department", "ls-jtj", "丽水市交通运输局", uint32(1), uint32(1), uint32(0), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), d("4100"), d("4100"), d("34352"), d("40000"), dp("85.88"), d("75"), dp("10.88"), uint16(1), now},
+		{"monthly", "2025-09", "department", "qy-jtj", "庆元县交通运输局", uint32(2), uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), uint32(1), d("58.61"), d("58.61"), d("2525.73"), d("3000"), dp("72.85"), d("75"), dp("-2.15"), uint16(3), now},
+		{"monthly", "2025-09", "category", "transport", "交通", uint32(3), uint32(2), uint32(1), uint32(1), uint32(0), uint32(1), uint32(1), uint32(1), d("4158.61"), d("4158.61"), d("36877.73"), d("43000"), dp("80.99"), d("75"), dp("5.99"), uint16(1), now},
 	}
-	insert(ctx, t, conn, "dispatch_monthly_totals", []string{"period", "dimension", "key", "label", "projects", "reported", "green", "yellow",
-		"red", "unrated", "month_completed_wan", "ytd_completed_wan", "annual_plan_wan", "completion_pct", "time_progress_pct",
-		"gap_pp", "computed_at"}, totals)
+	insert(ctx, t, conn, "dispatch_totals", []string{"kind", "period", "dimension", "key", "label", "projects", "reported", "missing", "late",
+		"green", "yellow", "red", "unrated", "period_completed_wan", "month_completed_wan", "ytd_completed_wan", "annual_plan_wan",
+		"completion_pct", "time_progress_pct", "gap_pp", "rank", "computed_at"}, totals)
+
+	insert(ctx, t, conn, "dispatch_reporting", []string{"kind", "period", "report_period", "project_id", "name_zh", "department_id",
+		"department_name", "status", "deadline", "first_received_at", "days_late", "computed_at", "run_id"}, [][]any{
+		{"monthly", "2025-09", "2025-09", "qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "qy-nyj", "庆元县能源局", "on_time", at("2025-10-06 00:00:00"), tp(at("2025-10-03 11:02:00")), int32(0), now, "run-monthly"},
+		{"monthly", "2025-09", "2025-09", "lishui-airport", "丽水机场", "ls-jtj", "丽水市交通运输局", "late", at("2025-10-06 00:00:00"), tp(at("2025-10-08 10:00:00")), int32(3), now, "run-monthly"},
+		{"monthly", "2025-09", "2025-09", "mengyang-rural-road", "濛杨线农村公路改造提升工程", "qy-jtj", "庆元县交通运输局", "missing", at("2025-10-06 00:00:00"), (*time.Time)(nil), int32(15), now, "run-monthly"},
+		{"monthly", "2025-09", "2025-09", "yilongqing-expressway-qingyuan", "义龙庆高速公路庆元段", "qy-jtj", "庆元县交通运输局", "on_time", at("2025-10-06 00:00:00"), tp(at("2025-10-02 10:00:00")), int32(0), now, "run-monthly"},
+	})
+	insert(ctx, t, conn, "dispatch_milestones", []string{"kind", "period", "project_id", "name_zh", "department_id", "department_name",
+		"milestone_id", "title", "alert", "status", "planned_date", "forecast_date", "prev_forecast_date", "days", "computed_at", "run_id"}, [][]any{
+		{"weekly", "2025-W41", "lishui-airport", "丽水机场", "ls-jtj", "丽水市交通运输局", "opened-to-flights", "通航", "overdue", "in_progress",
+			tp(date("2025-06-30")), tp(date("2025-12-28")), tp(date("2025-10-31")), int32(104), at("2025-10-13 07:00:00"), "run-weekly"},
+		{"weekly", "2025-W41", "lishui-airport", "丽水机场", "ls-jtj", "丽水市交通运输局", "opened-to-flights", "通航", "slipped", "in_progress",
+			tp(date("2025-06-30")), tp(date("2025-12-28")), tp(date("2025-10-31")), int32(58), at("2025-10-13 07:00:00"), "run-weekly"},
+		{"weekly", "2025-W41", "qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "qy-nyj", "庆元县能源局", "main-works", "抽蓄主体工程", "due", "in_progress",
+			tp(date("2025-10-20")), (*time.Time)(nil), (*time.Time)(nil), int32(8), at("2025-10-13 07:00:00"), "run-weekly"},
+	})
+	insert(ctx, t, conn, "rollup_runs", []string{"run_id", "kind", "period", "trigger", "replica", "status", "error", "started_at",
+		"finished_at", "duration_ms", "rows", "green", "yellow", "red", "unrated", "rules"}, [][]any{
+		{"run-monthly", "monthly", "2025-09", "schedule", "kpp-1:4242", "ok", "", at("2025-10-06 07:00:00"), at("2025-10-06 07:00:02"), uint64(1830), uint64(17), uint32(1), uint32(1), uint32(1), uint32(1), `{"mode":"pp_gap"}`},
+		{"run-weekly-1", "weekly", "2025-W41", "schedule", "kpp-1:4242", "failed", "read projects: timeout", at("2025-10-13 07:00:00"), at("2025-10-13 07:00:30"), uint64(30000), uint64(0), uint32(0), uint32(0), uint32(0), uint32(0), `{"mode":"pp_gap"}`},
+		{"run-weekly", "weekly", "2025-W41", "catchup", "kpp-2:977", "ok", "", at("2025-10-13 07:01:00"), at("2025-10-13 07:01:01"), uint64(950), uint64(9), uint32(0), uint32(0), uint32(2), uint32(0), `{"mode":"pp_gap"}`},
+	})
 }
 
 // insert writes rows with one batch naming the columns (ClickHouse 18.16

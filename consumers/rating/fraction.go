@@ -77,3 +77,35 @@ func gapRat(part, whole decimal.Decimal, tp Fraction) *big.Rat {
 	t := new(big.Rat).Mul(tp.Rat(), hundred)
 	return new(big.Rat).Sub(percentRat(part, whole), t)
 }
+
+// PhasedProgress is the share of the annual plan that a phased monthly plan
+// (分月计划: twelve amounts in 万元, January first) plans up to and
+// including day: the months before day's month in full, day's month pro
+// rata by the days elapsed (day of month ÷ days in the month), divided by
+// the annual plan and capped at 1. The month and day are taken as they read
+// in day's location. ok is false when there is no usable phased plan: not
+// twelve amounts, an annual plan ≤ 0, or figures too large to hold exactly.
+func PhasedProgress(monthly []decimal.Decimal, annual decimal.Decimal, day time.Time) (f Fraction, ok bool) {
+	if len(monthly) != 12 || !annual.IsPositive() {
+		return Fraction{}, false
+	}
+	m := int(day.Month())
+	planned := new(big.Rat)
+	for _, amount := range monthly[:m-1] {
+		planned.Add(planned, amount.Rat())
+	}
+	daysInMonth := time.Date(day.Year(), day.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	part := new(big.Rat).Mul(monthly[m-1].Rat(), big.NewRat(int64(day.Day()), int64(daysInMonth)))
+	planned.Add(planned, part)
+	share := planned.Quo(planned, annual.Rat())
+	if share.Sign() < 0 {
+		return Fraction{}, false
+	}
+	if share.Cmp(big.NewRat(1, 1)) > 0 {
+		share.SetInt64(1)
+	}
+	if !share.Num().IsInt64() || !share.Denom().IsInt64() {
+		return Fraction{}, false
+	}
+	return Fraction{Num: share.Num().Int64(), Den: share.Denom().Int64()}, true
+}

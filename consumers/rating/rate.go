@@ -12,7 +12,7 @@ import (
 	"github.com/keyproject/kpp/schema"
 )
 
-// Input is what a project is rated on for one month.
+// Input is what a project is rated on at one review.
 type Input struct {
 	// YTDWan is the investment completed from January to the month
 	// (本年累计), 万元. When the month was not reported it is the latest
@@ -22,10 +22,24 @@ type Input struct {
 	// AnnualPlanWan is the year's planned investment (年度计划), 万元; nil
 	// when the project has no plan for the year. A plan of 0 is no plan.
 	AnnualPlanWan *decimal.Decimal
-	// TimeProgress is the share of the year elapsed, e.g. MonthProgress(9).
+	// TimeProgress is the share of the year elapsed, e.g. MonthProgress(9),
+	// or with Phased the share of the annual plan planned to the cut-off
+	// (see [PhasedProgress]).
 	TimeProgress Fraction
+	// Phased is true when TimeProgress comes from the project's phased
+	// monthly plan (basis phased_plan); the reasons then say 分月计划进度,
+	// and a progress of 0 (nothing planned yet) is allowed.
+	Phased bool
 	// Reported is true when the month itself has a report.
 	Reported bool
+	// DueMonth, when set, is the month whose report was due at a weekly or
+	// ten-day cut-off; the reasons then name it instead of "this month".
+	// Leave it zero at a monthly review.
+	DueMonth schema.Period
+	// ShortBefore is how many consecutive reviews of the same kind, just
+	// before this one, the project was short of time progress (the
+	// previous review's ShortStreak; 0 when none).
+	ShortBefore int
 	// YTDFrom is the month whose report gave YTDWan when Reported is false;
 	// the zero Period when nothing was reported earlier in the year.
 	YTDFrom schema.Period
@@ -69,6 +83,14 @@ type Result struct {
 	// MaxOverdueDays is the days the most overdue milestone is late (0 when
 	// none).
 	MaxOverdueDays int
+	// ShortStreak counts the consecutive reviews, this one included, in
+	// which the project was short of time progress: rated yellow or red on
+	// its investment (before escalation and milestones). 0 when not short
+	// now or not rated.
+	ShortStreak int
+	// Escalated is true when the project is red by escalation
+	// ([Rules.EscalateAfter]).
+	Escalated bool
 }
 
 // Rate rates one project. It fails only on invalid rules or input: a
@@ -84,7 +106,16 @@ func (r Rules) Rate(in Input) (Result, error) {
 	}
 	res := Result{Status: Unrated, TimeProgressPct: in.TimeProgress.Percent()}
 	var zh, en []string
-	if !in.Reported {
+	if !in.Reported && in.DueMonth.Year != 0 {
+		due := in.DueMonth.String()
+		if in.YTDFrom.Year != 0 {
+			zh = append(zh, due+"月报未报送，累计取"+in.YTDFrom.String()+"报送数")
+			en = append(en, "no "+due+" report by the cut-off: year-to-date is that of the "+in.YTDFrom.String()+" report")
+		} else {
+			zh = append(zh, due+"月报未报送，本年尚无报送，累计按0计")
+			en = append(en, "no "+due+" report by the cut-off nor any this year: year-to-date counts as 0")
+		}
+	} else if !in.Reported {
 		if in.YTDFrom.Year != 0 {
 			zh = append(zh, "本月未报送，本月按0计，累计取"+in.YTDFrom.String()+"报送数")
 			en = append(en, "no report for the month: the month counts as 0 and year-to-date is that of the "+in.YTDFrom.String()+" report")
@@ -101,6 +132,15 @@ func (r Rules) Rate(in Input) (Result, error) {
 		s, z, e := r.rateInvestment(in, &res)
 		res.Status = s
 		zh, en = append(zh, z), append(en, e)
+		if s == Yellow || s == Red {
+			res.ShortStreak = in.ShortBefore + 1
+		}
+		if r.EscalateAfter > 0 && s == Yellow && res.ShortStreak >= r.EscalateAfter {
+			res.Status, res.Escalated = Red, true
+			n, lim := strconv.Itoa(res.ShortStreak), strconv.Itoa(r.EscalateAfter)
+			zh = append(zh, "连续"+n+"次调度低于"+in.progressZh()+"（达到"+lim+"次即升级），升为红榜")
+			en = append(en, "short of "+in.progressEn()+" in "+n+" consecutive reviews (escalates at "+lim+"): red")
+		}
 	}
 
 	if len(in.Overdue) > 0 {
@@ -125,8 +165,13 @@ func (r Rules) Rate(in Input) (Result, error) {
 }
 
 func (in Input) check() error {
-	if err := in.TimeProgress.check(); err != nil {
+	if in.Phased && in.TimeProgress.Num == 0 && in.TimeProgress.Den > 0 {
+		// nothing planned yet: allowed with a phased plan
+	} else if err := in.TimeProgress.check(); err != nil {
 		return err
+	}
+	if in.ShortBefore < 0 {
+		return fmt.Errorf("%w: %d reviews short before is negative; expected 0 or more", ErrBadInput, in.ShortBefore)
 	}
 	if in.YTDWan.IsNegative() {
 		return fmt.Errorf("%w: year-to-date %s 万元 is negative; expected an amount ≥ 0", ErrBadInput, in.YTDWan)
@@ -142,6 +187,21 @@ func (in Input) check() error {
 	return nil
 }
 
+// progressZh and progressEn name what completion is compared with.
+func (in Input) progressZh() string {
+	if in.Phased {
+		return "分月计划进度"
+	}
+	return "序时进度"
+}
+
+func (in Input) progressEn() string {
+	if in.Phased {
+		return "phased-plan progress"
+	}
+	return "time progress"
+}
+
 // rateInvestment compares completion with time progress exactly and fills
 // the result's figures.
 func (r Rules) rateInvestment(in Input, res *Result) (Status, string, string) {
@@ -152,6 +212,12 @@ func (r Rules) rateInvestment(in Input, res *Result) (Status, string, string) {
 	c, g := Round2(completion), Round2(gap)
 	res.CompletionPct, res.GapPP = &c, &g
 	cs, ts := c.StringFixed(2)+"%", res.TimeProgressPct.StringFixed(2)+"%"
+	pz, pe := in.progressZh(), in.progressEn()
+
+	if in.TimeProgress.Num == 0 {
+		// A phased plan with nothing planned yet: any completion meets it.
+		return Green, "投资完成率" + cs + "，截至本期" + pz + "为0，视为达到", "completion " + cs + ": nothing planned yet by the phased plan, so it meets " + pe
+	}
 
 	if r.Mode == ModeRatio {
 		// ratio = completion / time progress, in percent; compared with the
@@ -162,8 +228,8 @@ func (r Rules) rateInvestment(in Input, res *Result) (Status, string, string) {
 		rb := new(big.Rat).Mul(r.RatioRedBelow.Rat(), hundred)
 		ybs, rbs := r.RatioYellowBelow.Shift(2).String()+"%", r.RatioRedBelow.Shift(2).String()+"%"
 		rs := exactText(ratio, yb, rb) + "%"
-		head := "投资完成率" + cs + "，为序时进度" + ts + "的" + rs
-		headEn := "completion " + cs + " is " + rs + " of time progress " + ts
+		head := "投资完成率" + cs + "，为" + pz + "" + ts + "的" + rs
+		headEn := "completion " + cs + " is " + rs + " of " + pe + " " + ts
 		switch {
 		case ratio.Cmp(yb) >= 0:
 			return Green, head + "（不低于" + ybs + "）", headEn + " (at least " + ybs + ")"
@@ -179,16 +245,16 @@ func (r Rules) rateInvestment(in Input, res *Result) (Status, string, string) {
 	bs := r.YellowBand.String()
 	switch {
 	case gap.Sign() == 0:
-		return Green, "投资完成率" + cs + "，达到序时进度" + ts, "completion " + cs + " meets time progress " + ts
+		return Green, "投资完成率" + cs + "，达到" + pz + "" + ts, "completion " + cs + " meets " + pe + " " + ts
 	case gap.Sign() > 0:
 		pts := exactText(gap, new(big.Rat))
-		return Green, "投资完成率" + cs + "，高于序时进度" + ts + "共" + pts + "个百分点",
-			"completion " + cs + " is " + pts + " points above time progress " + ts
+		return Green, "投资完成率" + cs + "，高于" + pz + "" + ts + "共" + pts + "个百分点",
+			"completion " + cs + " is " + pts + " points above " + pe + " " + ts
 	}
 	short := new(big.Rat).Neg(gap)
 	pts := exactText(short, new(big.Rat), band)
-	head := "投资完成率" + cs + "，低于序时进度" + ts + "共" + pts + "个百分点"
-	headEn := "completion " + cs + " is " + pts + " points below time progress " + ts
+	head := "投资完成率" + cs + "，低于" + pz + "" + ts + "共" + pts + "个百分点"
+	headEn := "completion " + cs + " is " + pts + " points below " + pe + " " + ts
 	if gap.Cmp(negBand) >= 0 {
 		return Yellow, head + "（不超过" + bs + "个百分点）", headEn + " (up to " + bs + ")"
 	}

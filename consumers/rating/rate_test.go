@@ -293,10 +293,17 @@ func TestRulesValidate(t *testing.T) {
 		{"the zero rule is the valid default", rating.Rules{}, ""},
 		{"ratio mode with default bands is valid", rating.Rules{Mode: rating.ModeRatio}, ""},
 		{"an unknown mode is rejected", rating.Rules{Mode: "traffic_light"}, `mode "traffic_light" is not a rating mode; expected pp_gap or ratio`},
-		{"a negative band is rejected", rating.Rules{YellowBand: wan("-5")}, "yellow band -5 is outside 0-100 percentage points"},
-		{"a band over 100 points is rejected", rating.Rules{YellowBand: wan("120")}, "yellow band 120 is outside 0-100"},
-		{"a red ratio above the yellow one is rejected", rating.Rules{Mode: rating.ModeRatio, RatioRedBelow: wan("0.9")}, "ratio red-below 0.9 is not below yellow-below 0.8"},
-		{"negative overdue days are rejected", rating.Rules{MilestoneOverdueDays: -1}, "milestone overdue days -1 is negative"},
+		{"a negative band is rejected", rating.Rules{YellowBand: wan("-5")}, "yellow_band -5 is outside 0-100 percentage points"},
+		{"a band over 100 points is rejected", rating.Rules{YellowBand: wan("120")}, "yellow_band 120 is outside 0-100"},
+		{"a red ratio above the yellow one is rejected", rating.Rules{Mode: rating.ModeRatio, RatioRedBelow: wan("0.9")}, "ratio_red_below 0.9 is not below ratio_yellow_below 0.8"},
+		{"negative overdue days are rejected", rating.Rules{MilestoneOverdueDays: -1}, "milestone_overdue_days -1 is negative"},
+		{"a negative escalation is rejected", rating.Rules{EscalateAfter: -2}, "escalate_after -2 is negative; expected 0 (off)"},
+		{"an unknown basis is rejected", rating.Rules{Basis: "lunar"}, `basis "lunar" is not a time-progress basis; expected time or phased_plan`},
+		{"negative due days are rejected", rating.Rules{MilestoneDueDays: -1}, "milestone_due_days -1 is negative"},
+		{"a deadline on the 29th is rejected", rating.Rules{Deadline: rating.Deadline{Day: 29}}, "deadline.day 29 is not a day every month has; expected 1-28"},
+		{"a deadline on the 21st working day is rejected", rating.Rules{Deadline: rating.Deadline{Day: 21, WorkingDays: true}}, "expected 1-20 with working_days = true"},
+		{"a holiday that is not a date is rejected", rating.Rules{Deadline: rating.Deadline{Holidays: []string{"2025-10-32"}}}, `deadline.holidays: date "2025-10-32": expected YYYY-MM-DD`},
+		{"a day both holiday and make-up day is rejected", rating.Rules{Deadline: rating.Deadline{Holidays: []string{"2025-10-11"}, Workdays: []string{"2025-10-11"}}}, "2025-10-11 is also listed in deadline.holidays"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -320,7 +327,8 @@ func TestRulesValidate(t *testing.T) {
 func TestDefaultRules(t *testing.T) {
 	d := rating.DefaultRules()
 	if d.Mode != rating.ModeGap || d.YellowBand.String() != "10" || d.RatioYellowBelow.String() != "0.8" ||
-		d.RatioRedBelow.String() != "0.6" || d.MilestoneOverdueDays != 30 {
+		d.RatioRedBelow.String() != "0.6" || d.MilestoneOverdueDays != 30 || d.EscalateAfter != 0 ||
+		d.Basis != rating.BasisTime || d.MilestoneDueDays != 14 || d.Deadline.Day != 5 || d.Deadline.WorkingDays {
 		t.Fatalf("DefaultRules = %+v", d)
 	}
 }

@@ -1,7 +1,7 @@
 package rating
 
 // Status is a project's rating. The values are the names of the
-// dispatch_monthly.status enum.
+// dispatch_projects.status enum.
 type Status string
 
 // The statuses.

@@ -11,77 +11,316 @@ import (
 	"github.com/keyproject/kpp/schema"
 )
 
-// compute builds the board from the facts. asOf is the cut-off date for
-// milestones (the month's last day, or today while the month runs).
-func compute(f *facts, p schema.Period, rules rating.Rules, asOf, computedAt time.Time) (*Board, error) {
-	tp := rating.MonthProgress(p.Month)
-	b := &Board{Period: p, ComputedAt: computedAt}
+// review is what one run computes against: the period, the rule and the
+// instants that bound the data.
+type review struct {
+	p     schema.ReviewPeriod
+	rules rating.Rules // with defaults
+	// cutoff: data received before it counts (the period's end; the run's
+	// time for a monthly review).
+	cutoff time.Time
+	// asOf is the day milestones are judged at: the period's last day, or
+	// today while a monthly review's month is still running.
+	asOf time.Time
+	// prevCutoff is the previous review's cut-off (the period's start), for
+	// the period's investment and the forecast slips.
+	prevCutoff time.Time
+	// due is the month whose report is due: the reviewed month (monthly),
+	// else the latest month whose deadline passed by the cut-off.
+	due schema.Period
+	// tp is the calendar time progress.
+	tp rating.Fraction
+}
+
+func newReview(p schema.ReviewPeriod, rules rating.Rules, cutoff, now time.Time) review {
+	rules = rules.WithDefaults()
+	rv := review{p: p, rules: rules, cutoff: cutoff, asOf: p.LastDay(), prevCutoff: p.Start}
+	if today := dayOf(now); today.Before(rv.asOf) {
+		rv.asOf = today
+	}
+	num, den := p.TimeProgress()
+	rv.tp = rating.Fraction{Num: int64(num), Den: int64(den)}
+	rv.due = p.Month()
+	if p.Kind != schema.ReviewMonthly {
+		for rules.Deadline.End(rv.due).After(cutoff) {
+			rv.due = rv.due.Prev()
+		}
+	}
+	return rv
+}
+
+// firstMonth and lastMonth bound the reports a review reads: January of
+// its year (or the month due, if earlier) to the reviewed month.
+func (rv review) firstMonth() schema.Period {
+	first := schema.Period{Year: rv.p.Year(), Month: time.January}
+	if rv.due.Before(first) {
+		return rv.due
+	}
+	return first
+}
+
+// compute builds the board from the facts.
+func compute(f *facts, rv review, computedAt time.Time, runID string) (*Board, error) {
+	b := &Board{Period: rv.p, ComputedAt: computedAt, RunID: runID, Cutoff: rv.cutoff}
+	planned := map[string]ratedPlan{} // per project: plan × time progress, for the groups
 	for _, pr := range f.projects {
-		row, err := projectRow(f, pr, p, tp, rules, asOf)
+		row, tp, err := projectRow(f, pr, rv)
 		if err != nil {
-			return nil, fmt.Errorf("rate project %s for %s: %w", pr.id, p, err)
+			return nil, fmt.Errorf("rate project %s for %s %s: %w", pr.id, rv.p.Kind, rv.p.Key(), err)
 		}
 		b.Projects = append(b.Projects, row)
+		if row.Status != rating.Unrated {
+			planned[pr.id] = ratedPlan{plan: *row.AnnualPlanWan, tp: tp}
+		}
+		b.Milestones = append(b.Milestones, alerts(f, pr, rv)...)
+		if r, ok := reportingRow(f, pr, rv); ok {
+			b.Reporting = append(b.Reporting, r)
+		}
 	}
-	b.Totals = totals(b.Projects, tp)
+	sort.SliceStable(b.Milestones, func(i, j int) bool {
+		a, c := b.Milestones[i], b.Milestones[j]
+		if a.Alert != c.Alert {
+			return alertRank(a.Alert) < alertRank(c.Alert)
+		}
+		if a.ProjectID != c.ProjectID {
+			return a.ProjectID < c.ProjectID
+		}
+		return a.MilestoneID < c.MilestoneID
+	})
+	sort.SliceStable(b.Reporting, func(i, j int) bool {
+		a, c := b.Reporting[i], b.Reporting[j]
+		if a.DepartmentID != c.DepartmentID {
+			return a.DepartmentID < c.DepartmentID
+		}
+		return a.ProjectID < c.ProjectID
+	})
+	b.Totals = totals(b.Projects, b.Reporting, planned, rv.tp)
 	return b, nil
 }
 
-func projectRow(f *facts, pr project, p schema.Period, tp rating.Fraction, rules rating.Rules, asOf time.Time) (ProjectRow, error) {
+// ratedPlan is a rated project's plan and time progress.
+type ratedPlan struct {
+	plan decimal.Decimal
+	tp   rating.Fraction
+}
+
+// projectRow rates one project; it also returns the time progress used.
+func projectRow(f *facts, pr project, rv review) (ProjectRow, rating.Fraction, error) {
 	row := ProjectRow{
 		ProjectID: pr.id, NameZh: pr.name, Region: pr.region, Category: pr.category,
 		DepartmentID: pr.deptID, DepartmentName: pr.deptName, Stage: pr.stage,
 	}
-	in := rating.Input{TimeProgress: tp}
-	for _, rp := range f.reports[pr.id] { // in period order
-		switch {
-		case rp.period == p:
-			row.Reported, row.ReportRevision = true, rp.revision
-			row.MonthCompletedWan, row.YTDCompletedWan = rp.month, rp.ytd
-		case rp.period.Before(p):
-			// The latest earlier report of the year stands in for a
-			// missing month.
-			row.YTDCompletedWan, in.YTDFrom = rp.ytd, rp.period
+	year, month := rv.p.Year(), rv.p.Month()
+	latest, _ := f.latestReports(pr.id, rv.cutoff)
+	in := rating.Input{TimeProgress: rv.tp}
+
+	// The report the figures come from: the reviewed month's (monthly) or
+	// the latest of the year up to the cut-off's month; else the latest
+	// earlier one of the year.
+	used, ok := latestOfYear(latest, year, month)
+	_, dueReported := latest[rv.due]
+	if rv.p.Kind == schema.ReviewMonthly {
+		row.Reported = dueReported
+		if row.Reported {
+			used, ok = latest[month], true
+		}
+	} else {
+		row.Reported = dueReported
+		in.DueMonth = rv.due
+	}
+	if ok {
+		row.ReportPeriod, row.ReportRevision = used.period, used.revision
+		row.MonthCompletedWan, row.YTDCompletedWan = used.month, used.ytd
+		if rv.p.Kind == schema.ReviewMonthly && !row.Reported {
+			// The month counts as 0; the YTD is the earlier report's.
+			row.MonthCompletedWan, row.ReportRevision = decimal.Zero, 0
 		}
 	}
-	if row.Reported {
-		in.YTDFrom = schema.Period{}
+	if !row.Reported && ok {
+		in.YTDFrom = used.period
+	}
+	if rv.p.Kind == schema.ReviewMonthly {
+		row.PeriodCompletedWan = row.MonthCompletedWan
+	} else {
+		before, _ := f.latestReports(pr.id, rv.prevCutoff)
+		prevYTD := decimal.Zero
+		if r, ok := latestOfYear(before, year, month); ok {
+			prevYTD = r.ytd
+		}
+		row.PeriodCompletedWan = row.YTDCompletedWan.Sub(prevYTD)
 	}
 	in.Reported, in.YTDWan = row.Reported, row.YTDCompletedWan
-	if amount, ok := f.plans[pr.id]; ok {
-		a := amount
-		row.AnnualPlanWan, in.AnnualPlanWan = &a, &a
-	}
-	in.Overdue = overdue(f.milestones[pr.id], asOf)
 
-	res, err := rules.Rate(in)
+	if pl, ok := pr.plans[year]; ok {
+		amount := pl.annual
+		row.AnnualPlanWan, in.AnnualPlanWan = &amount, &amount
+		if rv.rules.Basis == rating.BasisPhasedPlan {
+			if f, ok := rating.PhasedProgress(pl.monthly, pl.annual, rv.p.LastDay()); ok {
+				in.TimeProgress, in.Phased = f, true
+			}
+		}
+	}
+	for _, m := range f.milestones(pr, rv.cutoff) {
+		if days, ok := overdueDays(m, rv.asOf); ok {
+			in.Overdue = append(in.Overdue, rating.Milestone{ID: m.id, Title: m.title, PlannedDate: m.planned, DaysOverdue: days})
+		}
+	}
+	if f.prev != nil {
+		if pv, ok := f.prev[pr.id]; ok {
+			in.ShortBefore = pv.streak
+			row.PrevStatus = pv.status
+		}
+	}
+
+	res, err := rv.rules.Rate(in)
 	if err != nil {
-		return row, err
+		return row, in.TimeProgress, err
 	}
 	row.CompletionPct, row.TimeProgressPct, row.GapPP = res.CompletionPct, res.TimeProgressPct, res.GapPP
 	row.OverdueMilestones, row.MaxOverdueDays = res.OverdueMilestones, res.MaxOverdueDays
-	row.Status, row.ReasonZh, row.ReasonEn = res.Status, res.ReasonZh, res.ReasonEn
-	return row, nil
+	row.Status, row.ReasonZh, row.ReasonEn, row.ShortStreak = res.Status, res.ReasonZh, res.ReasonEn, res.ShortStreak
+	row.Change = change(row.PrevStatus, row.Status)
+	return row, in.TimeProgress, nil
 }
 
-// overdue lists the milestones whose planned date is before asOf and that
-// were not met on or before asOf. A milestone met later than asOf was still
-// overdue at asOf; one marked not_met (abandoned) stays overdue.
-func overdue(ms []milestone, asOf time.Time) []rating.Milestone {
-	var out []rating.Milestone
-	cut := dayNumber(asOf)
-	for _, m := range ms {
-		if m.planned.IsZero() {
+// latestOfYear is the report of the latest month of year, up to month, in
+// reports.
+func latestOfYear(reports map[schema.Period]revision, year int, month schema.Period) (revision, bool) {
+	var best revision
+	found := false
+	for per, r := range reports {
+		if per.Year != year || month.Before(per) {
 			continue
 		}
-		met := m.status == string(schema.MilestoneMet) && (m.actual.IsZero() || dayNumber(m.actual) <= cut)
-		days := cut - dayNumber(m.planned)
-		if met || days < 1 {
+		if !found || best.period.Before(per) {
+			best, found = r, true
+		}
+	}
+	return best, found
+}
+
+// severity orders statuses for better/worse: green, unrated, yellow, red.
+func severity(s rating.Status) int {
+	switch s {
+	case rating.Green:
+		return 0
+	case rating.Unrated:
+		return 1
+	case rating.Yellow:
+		return 2
+	}
+	return 3
+}
+
+// change is how the status moved since the previous review ("" = none).
+func change(prev, now rating.Status) Change {
+	switch {
+	case prev == "":
+		return ChangeFirst
+	case prev == now:
+		return ChangeSame
+	case now == rating.Red:
+		return ChangeNewlyRed
+	case now == rating.Green && (prev == rating.Red || prev == rating.Yellow):
+		return ChangeRecovered
+	case severity(now) < severity(prev):
+		return ChangeBetter
+	}
+	return ChangeWorse
+}
+
+// met says whether the milestone was reached on or before day: status met
+// with no actual date, or an actual date on or before day.
+func met(m milestoneState, day time.Time) bool {
+	return m.status == string(schema.MilestoneMet) && (m.actual.IsZero() || dayNumber(m.actual) <= dayNumber(day))
+}
+
+// overdueDays: a milestone with a planned date before day and not met by
+// day is overdue by day − planned days. One marked not_met (abandoned)
+// stays overdue.
+func overdueDays(m milestoneState, day time.Time) (int, bool) {
+	if m.planned.IsZero() || met(m, day) {
+		return 0, false
+	}
+	days := dayNumber(day) - dayNumber(m.planned)
+	return days, days >= 1
+}
+
+func alertRank(a Alert) int {
+	switch a {
+	case AlertDue:
+		return 0
+	case AlertOverdue:
+		return 1
+	}
+	return 2
+}
+
+// alerts lists project pr's milestone alerts at the review.
+func alerts(f *facts, pr project, rv review) []MilestoneAlert {
+	before := map[string]milestoneState{}
+	for _, m := range f.milestones(pr, rv.prevCutoff) {
+		before[m.id] = m
+	}
+	var out []MilestoneAlert
+	for _, m := range f.milestones(pr, rv.cutoff) {
+		if met(m, rv.asOf) {
 			continue
 		}
-		out = append(out, rating.Milestone{ID: m.id, Title: m.title, PlannedDate: m.planned, DaysOverdue: days})
+		a := MilestoneAlert{ProjectID: pr.id, NameZh: pr.name, DepartmentID: pr.deptID, DepartmentName: pr.deptName,
+			MilestoneID: m.id, Title: m.title, Status: m.status,
+			PlannedDate: localDay(m.planned), ForecastDate: localDay(m.forecast), PrevForecastDate: localDay(before[m.id].forecast)}
+		// due: the planned or the forecast date within the look-ahead.
+		due := -1
+		for _, d := range []time.Time{m.planned, m.forecast} {
+			if d.IsZero() {
+				continue
+			}
+			if n := dayNumber(d) - dayNumber(rv.asOf); n >= 0 && n <= rv.rules.MilestoneDueDays && (due < 0 || n < due) {
+				due = n
+			}
+		}
+		if due >= 0 {
+			a.Alert, a.Days = AlertDue, due
+			out = append(out, a)
+		}
+		if days, ok := overdueDays(m, rv.asOf); ok {
+			a.Alert, a.Days = AlertOverdue, days
+			out = append(out, a)
+		}
+		if prev := before[m.id].forecast; !prev.IsZero() && !m.forecast.IsZero() {
+			if slip := dayNumber(m.forecast) - dayNumber(prev); slip > 0 {
+				a.Alert, a.Days = AlertSlipped, slip
+				out = append(out, a)
+			}
+		}
 	}
 	return out
+}
+
+// reportingRow is project pr's reporting status for the month due; false
+// when its deadline has not passed and nothing was received (not due yet).
+func reportingRow(f *facts, pr project, rv review) (ReportingRow, bool) {
+	_, first := f.latestReports(pr.id, rv.cutoff)
+	d := rv.rules.Deadline
+	r := ReportingRow{ProjectID: pr.id, NameZh: pr.name, DepartmentID: pr.deptID, DepartmentName: pr.deptName,
+		ReportPeriod: rv.due, Deadline: d.End(rv.due)}
+	lastDay := d.LastDay(rv.due)
+	if at, ok := first[rv.due]; ok {
+		r.FirstReceivedAt = at.In(schema.Location())
+		r.Status = ReportingOnTime
+		if !at.Before(r.Deadline) {
+			r.Status, r.DaysLate = ReportingLate, dayNumber(r.FirstReceivedAt)-dayNumber(lastDay)
+		}
+		return r, true
+	}
+	if rv.cutoff.Before(r.Deadline) {
+		return r, false
+	}
+	// Missing: days from the last day to report to the cut-off's day.
+	r.Status = ReportingMissing
+	r.DaysLate = dayNumber(rv.cutoff.Add(-time.Second).In(schema.Location())) - dayNumber(lastDay)
+	return r, true
 }
 
 // dayNumber counts calendar days since 1970-01-01 of t's date as it reads
@@ -92,70 +331,18 @@ func dayNumber(t time.Time) int {
 	return int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
 }
 
-type groupKey struct {
-	dim Dimension
-	key string
+// localDay is t's calendar date at midnight in Asia/Shanghai (zero stays
+// zero), the form of the Board's dates.
+func localDay(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, schema.Location())
 }
 
-// totals sums the rows per dimension. Completion of a group counts only its
-// rated projects: their YTD ÷ their plans.
-func totals(rows []ProjectRow, tp rating.Fraction) []TotalRow {
-	groups := map[groupKey]*TotalRow{}
-	ratedYTD := map[groupKey]decimal.Decimal{}
-	add := func(k groupKey, label string, r ProjectRow) {
-		t := groups[k]
-		if t == nil {
-			t = &TotalRow{Dimension: k.dim, Key: k.key, Label: label, TimeProgressPct: tp.Percent()}
-			groups[k] = t
-		}
-		if t.Label == "" {
-			t.Label = label
-		}
-		t.Projects++
-		if r.Reported {
-			t.Reported++
-		}
-		switch r.Status {
-		case rating.Green:
-			t.Green++
-		case rating.Yellow:
-			t.Yellow++
-		case rating.Red:
-			t.Red++
-		default:
-			t.Unrated++
-		}
-		t.MonthCompletedWan = t.MonthCompletedWan.Add(r.MonthCompletedWan)
-		t.YTDCompletedWan = t.YTDCompletedWan.Add(r.YTDCompletedWan)
-		if r.Status != rating.Unrated {
-			t.AnnualPlanWan = t.AnnualPlanWan.Add(*r.AnnualPlanWan)
-			ratedYTD[k] = ratedYTD[k].Add(r.YTDCompletedWan)
-		}
-	}
-	for _, r := range rows {
-		dept := r.DepartmentName
-		if dept == "" {
-			dept = r.DepartmentID
-		}
-		add(groupKey{DimensionAll, ""}, "全部", r)
-		add(groupKey{DimensionCategory, r.Category}, schema.Category(r.Category).Label(), r)
-		add(groupKey{DimensionDepartment, r.DepartmentID}, dept, r)
-		add(groupKey{DimensionRegion, r.Region}, r.Region, r)
-	}
-	out := make([]TotalRow, 0, len(groups))
-	for k, t := range groups {
-		if t.AnnualPlanWan.IsPositive() {
-			c := rating.Percent(ratedYTD[k], t.AnnualPlanWan)
-			g := rating.GapPP(ratedYTD[k], t.AnnualPlanWan, tp)
-			t.CompletionPct, t.GapPP = &c, &g
-		}
-		out = append(out, *t)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if a, b := out[i].Dimension.rank(), out[j].Dimension.rank(); a != b {
-			return a < b
-		}
-		return out[i].Key < out[j].Key
-	})
-	return out
+// dayOf is midnight of t's date in Asia/Shanghai.
+func dayOf(t time.Time) time.Time {
+	y, m, d := t.In(schema.Location()).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, schema.Location())
 }

@@ -8,11 +8,12 @@ import (
 	"testing"
 
 	"github.com/keyproject/kpp/consumers/rating"
-	"github.com/keyproject/kpp/consumers/rollup"
+	"github.com/keyproject/kpp/schema"
 )
 
 // TestDocsQueriesRun runs every SQL example of docs/dispatch.md against the
-// fixture's September board and checks that each returns rows.
+// review fixture's weekly, ten-day and monthly reviews and checks that each
+// returns rows.
 func TestDocsQueriesRun(t *testing.T) {
 	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "dispatch.md"))
 	if err != nil {
@@ -25,10 +26,10 @@ func TestDocsQueriesRun(t *testing.T) {
 	if len(queries) == 0 {
 		t.Fatal("docs/dispatch.md has no sql examples")
 	}
-	st, _ := setup(t)
+	st, _ := setupReview(t)
 	ctx := context.Background()
-	if _, err := rollup.Monthly(ctx, st, september, rating.Rules{}, runAt); err != nil {
-		t.Fatal(err)
+	for _, p := range []schema.ReviewPeriod{w40, w41, octD1, sepMonthly} {
+		run(t, st, p, rating.Rules{})
 	}
 	for _, q := range queries {
 		rows, err := st.Conn().Query(ctx, q)

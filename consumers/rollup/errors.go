@@ -3,14 +3,19 @@ package rollup
 import "errors"
 
 // Sentinel errors; callers use errors.Is. The wrapping messages name the
-// period, the database and what to do.
+// review, the database and what to do.
 var (
-	// ErrFuturePeriod is returned for a month that has not started yet.
+	// ErrFuturePeriod is returned for a monthly review of a month that has
+	// not started yet.
 	ErrFuturePeriod = errors.New("period has not started")
+	// ErrPeriodNotOver is returned for a weekly or ten-day review whose
+	// period has not ended: it reads the data received by the period's
+	// end, which is not all in yet.
+	ErrPeriodNotOver = errors.New("period has not ended")
 	// ErrNoProjects is returned when the database has no registered project
 	// to roll up.
 	ErrNoProjects = errors.New("no registered projects")
-	// ErrNotComputed is returned by [Load] when the month has no stored
+	// ErrNotComputed is returned by [Load] when the review has no stored
 	// results.
-	ErrNotComputed = errors.New("no monthly rollup stored")
+	ErrNotComputed = errors.New("review not computed")
 )

@@ -101,14 +101,12 @@ func TestMonthlyStoresTheBoardOfTheFixture(t *testing.T) {
 		}
 	}
 
-	wantSum := rollup.MonthlySummary{Period: september, Projects: 9, Reported: 7, Green: 2, Yellow: 2, Red: 4, Unrated: 1,
-		ProjectRows: 9, TotalRows: len(want.totals), ComputedAt: runAt}
-	sum.Duration = 0
-	if !reflect.DeepEqual(*sum, wantSum) {
-		t.Errorf("summary\n got %+v\nwant %+v", *sum, wantSum)
+	got9 := [...]int{sum.Projects, sum.Reported, sum.Green, sum.Yellow, sum.Red, sum.Unrated, sum.ProjectRows, sum.TotalRows}
+	if want9 := [...]int{9, 7, 2, 2, 4, 1, 9, len(want.totals)}; got9 != want9 || sum.Period != monthOf(september) || !sum.ComputedAt.Equal(runAt) {
+		t.Errorf("summary %+v: counts %v, want %v", *sum, got9, want9)
 	}
-	if sum.RowsWritten() != 9+len(want.totals) {
-		t.Errorf("RowsWritten = %d, want %d", sum.RowsWritten(), 9+len(want.totals))
+	if sum.RowsWritten() != 9+len(want.totals)+sum.MilestoneRows+sum.ReportingRows || sum.ReportingRows != 9 {
+		t.Errorf("RowsWritten = %d with %d reporting rows, want %d + the alerts + 9", sum.RowsWritten(), sum.ReportingRows, 9+len(want.totals))
 	}
 }
 
@@ -182,7 +180,7 @@ func TestMonthlyWithRatioRules(t *testing.T) {
 	if _, err := rollup.Monthly(ctx, st, september, rating.Rules{Mode: rating.ModeRatio}, runAt); err != nil {
 		t.Fatal(err)
 	}
-	b, err := rollup.Load(ctx, st, september)
+	b, err := rollup.Load(ctx, st, monthOf(september))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +230,7 @@ func TestMonthlyRejects(t *testing.T) {
 	if n := countRows(t, st, "dispatch_monthly", september); n != 0 {
 		t.Fatalf("a rejected run wrote %d rows", n)
 	}
-	_, err = rollup.Load(ctx, st, september)
+	_, err = rollup.Load(ctx, st, monthOf(september))
 	if !errors.Is(err, rollup.ErrNotComputed) || !strings.Contains(err.Error(), "kpp rollup monthly --period 2025-09") {
 		t.Fatalf("Load of an empty month = %v, want ErrNotComputed suggesting the command", err)
 	}
@@ -244,15 +242,31 @@ func TestLoadReadsWhatMonthlyStored(t *testing.T) {
 	if _, err := rollup.Monthly(ctx, st, september, rating.Rules{}, runAt); err != nil {
 		t.Fatal(err)
 	}
-	b, err := rollup.Load(ctx, st, september)
+	b, err := rollup.Load(ctx, st, monthOf(september))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := range b.Projects {
+		// The columns of issue 3 are checked by review_test.go.
+		b.Projects[i].ReportPeriod, b.Projects[i].PeriodCompletedWan, b.Projects[i].Change = schema.Period{}, decimal.Decimal{}, ""
+		b.Projects[i].ShortStreak = 0
+	}
+	for i := range b.Totals {
+		b.Totals[i].PeriodCompletedWan, b.Totals[i].Rank, b.Totals[i].Missing, b.Totals[i].Late = decimal.Decimal{}, 0, 0, 0
 	}
 	got := stored{computedAt: b.ComputedAt, projects: b.Projects, totals: b.Totals}
 	compareBoards(t, got, expectBoard(t, events, september))
 	if tot := b.Total(); tot.Projects != 9 || tot.Label != "全部" {
 		t.Errorf("Total() = %+v", tot)
 	}
+}
+
+func monthOf(p schema.Period) schema.ReviewPeriod {
+	rp, err := schema.ParseReviewPeriod(schema.ReviewMonthly, p.String())
+	if err != nil {
+		panic(err)
+	}
+	return rp
 }
 
 // ---- reading the stored rows, independently of Load ----
@@ -575,6 +589,8 @@ func sameValue(g, w any) bool {
 	case *decimal.Decimal:
 		wd := w.(*decimal.Decimal)
 		return (gd == nil) == (wd == nil) && (gd == nil || gd.Equal(*wd))
+	case time.Time:
+		return gd.Equal(w.(time.Time))
 	}
 	return reflect.DeepEqual(g, w)
 }

@@ -2,152 +2,318 @@ package rollup
 
 import (
 	"context"
+	"embed"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/shopspring/decimal"
 
 	"github.com/keyproject/kpp/consumers/chstore"
 	"github.com/keyproject/kpp/consumers/rating"
 	"github.com/keyproject/kpp/schema"
 )
 
-// The board's tables (schema/migrations/0002_dispatch_monthly.sql). The
-// inserts name their columns; the reads name the same ones.
-const (
-	insertProjects = `INSERT INTO dispatch_monthly (period, project_id, name_zh, region, category, department_id,
-department_name, stage, reported, report_revision, month_completed_wan, ytd_completed_wan, annual_plan_wan,
-completion_pct, time_progress_pct, gap_pp, overdue_milestones, max_overdue_days, status, reason_zh, reason_en, computed_at)`
+// The queries live in sql/, one file each, so that they can be read and
+// run on their own (../shared/tools/check-sql-current-clickhouse).
+//
+//go:embed sql/*.sql
+var sqlFiles embed.FS
 
-	insertTotals = `INSERT INTO dispatch_monthly_totals (period, dimension, key, label, projects, reported, green,
-yellow, red, unrated, month_completed_wan, ytd_completed_wan, annual_plan_wan, completion_pct, time_progress_pct,
-gap_pp, computed_at)`
-
-	selectProjects = `SELECT project_id, name_zh, region, category, department_id, department_name, stage, reported,
-report_revision, month_completed_wan, ytd_completed_wan, annual_plan_wan, completion_pct, time_progress_pct, gap_pp,
-overdue_milestones, max_overdue_days, status, reason_zh, reason_en, computed_at
-FROM dispatch_monthly
-WHERE period = ?
-ORDER BY project_id`
-
-	selectTotals = `SELECT dimension, key, label, projects, reported, green, yellow, red, unrated, month_completed_wan,
-ytd_completed_wan, annual_plan_wan, completion_pct, time_progress_pct, gap_pp
-FROM dispatch_monthly_totals
-WHERE period = ?
-ORDER BY dimension, key`
-)
-
-// dispatchTables are the tables a monthly run replaces, partitioned by period.
-var dispatchTables = [...]string{"dispatch_monthly", "dispatch_monthly_totals"}
-
-// store replaces the month's rows: it drops the month's partition of both
-// tables, then inserts the board. A re-run therefore leaves exactly the
-// rows of its own board. The period is passed as a bound parameter;
-// clickhouse-go binds it client-side as a quoted, escaped string literal,
-// which ClickHouse 18.16 and current releases accept in DROP PARTITION.
-func store(ctx context.Context, conn driver.Conn, b *Board) error {
-	period := b.Period.String()
-	for _, table := range dispatchTables {
-		if err := conn.Exec(ctx, "ALTER TABLE "+table+" DROP PARTITION ?", period); err != nil {
-			return fmt.Errorf("drop partition %s of %s: %w", period, table, err)
-		}
+// query returns the text of sql/name.sql without its comment lines.
+func query(name string) string {
+	data, err := sqlFiles.ReadFile("sql/" + name + ".sql")
+	if err != nil {
+		panic(fmt.Sprintf("rollup: embedded query %s: %v", name, err))
 	}
-	if len(b.Projects) > 0 {
-		batch, err := conn.PrepareBatch(ctx, insertProjects)
-		if err != nil {
-			return fmt.Errorf("insert %d rows into dispatch_monthly for %s: %w", len(b.Projects), period, err)
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "--") {
+			continue
 		}
-		for _, r := range b.Projects {
-			err := batch.Append(period, r.ProjectID, r.NameZh, r.Region, r.Category, r.DepartmentID,
-				r.DepartmentName, r.Stage, boolByte(r.Reported), r.ReportRevision, r.MonthCompletedWan, r.YTDCompletedWan,
-				r.AnnualPlanWan, r.CompletionPct, r.TimeProgressPct, r.GapPP, clampU16(r.OverdueMilestones),
-				clampU32(r.MaxOverdueDays), string(r.Status), r.ReasonZh, r.ReasonEn, b.ComputedAt)
-			if err != nil {
-				_ = batch.Abort()
-				return fmt.Errorf("insert dispatch_monthly row of project %s for %s: %w", r.ProjectID, period, err)
-			}
-		}
-		if err := batch.Send(); err != nil {
-			return fmt.Errorf("insert %d rows into dispatch_monthly for %s: %w", len(b.Projects), period, err)
-		}
+		out = append(out, line)
 	}
-	if len(b.Totals) > 0 {
-		batch, err := conn.PrepareBatch(ctx, insertTotals)
-		if err != nil {
-			return fmt.Errorf("insert %d rows into dispatch_monthly_totals for %s: %w", len(b.Totals), period, err)
-		}
-		for _, t := range b.Totals {
-			err := batch.Append(period, string(t.Dimension), t.Key, t.Label, uint32(t.Projects), uint32(t.Reported),
-				uint32(t.Green), uint32(t.Yellow), uint32(t.Red), uint32(t.Unrated), t.MonthCompletedWan, t.YTDCompletedWan,
-				t.AnnualPlanWan, t.CompletionPct, t.TimeProgressPct, t.GapPP, b.ComputedAt)
-			if err != nil {
-				_ = batch.Abort()
-				return fmt.Errorf("insert dispatch_monthly_totals row %s/%s for %s: %w", t.Dimension, t.Key, period, err)
-			}
-		}
-		if err := batch.Send(); err != nil {
-			return fmt.Errorf("insert %d rows into dispatch_monthly_totals for %s: %w", len(b.Totals), period, err)
-		}
-	}
-	return nil
+	return strings.TrimSpace(strings.Join(out, "\n"))
 }
 
-// Load reads the stored board of a month. It returns an error wrapping
-// [ErrNotComputed] when the month has no stored rows.
-func Load(ctx context.Context, st *chstore.Store, p schema.Period) (*Board, error) {
-	if st == nil {
-		return nil, fmt.Errorf("load monthly board %s: no store (open one with chstore.Open)", p)
+// dispatchTables are the tables a run replaces, partitioned by (kind, period).
+var dispatchTables = [...]string{"dispatch_projects", "dispatch_totals", "dispatch_milestones", "dispatch_reporting"}
+
+// store replaces the review's rows: it drops the (kind, period) partition of
+// the four tables, then inserts the board. A re-run therefore leaves
+// exactly the rows of its own board. The partition is given with bound
+// parameters, which ClickHouse 18.16 and current releases accept in DROP
+// PARTITION.
+func store(ctx context.Context, conn driver.Conn, b *Board) (rows int, err error) {
+	kind, period := string(b.Period.Kind), b.Period.Key()
+	for _, table := range dispatchTables {
+		if err := conn.Exec(ctx, "ALTER TABLE "+table+" DROP PARTITION (?, ?)", kind, period); err != nil {
+			return 0, fmt.Errorf("drop partition (%s, %s) of %s: %w", kind, period, table, err)
+		}
 	}
-	if _, err := schema.ParsePeriod(p.String()); err != nil {
-		return nil, fmt.Errorf("load monthly board: %w", err)
+	first, last := b.Period.Start, b.Period.LastDay()
+	n, err := insert(ctx, conn, "dispatch_projects", "insert_projects", len(b.Projects), func(batch driver.Batch, i int) error {
+		r := b.Projects[i]
+		prev := string(r.PrevStatus)
+		if prev == "" {
+			prev = "none"
+		}
+		return batch.Append(kind, period, dateOnly(first), dateOnly(last), b.Cutoff, r.ProjectID, r.NameZh, r.Region,
+			r.Category, r.DepartmentID, r.DepartmentName, r.Stage, periodKey(r.ReportPeriod), boolByte(r.Reported),
+			r.ReportRevision, r.PeriodCompletedWan, r.MonthCompletedWan, r.YTDCompletedWan, r.AnnualPlanWan,
+			r.CompletionPct, r.TimeProgressPct, r.GapPP, clampU16(r.OverdueMilestones), clampU32(r.MaxOverdueDays),
+			string(r.Status), r.ReasonZh, r.ReasonEn, clampU16(r.ShortStreak), prev, string(r.Change), b.ComputedAt, b.RunID)
+	})
+	rows += n
+	if err != nil {
+		return rows, err
+	}
+	n, err = insert(ctx, conn, "dispatch_totals", "insert_totals", len(b.Totals), func(batch driver.Batch, i int) error {
+		t := b.Totals[i]
+		return batch.Append(kind, period, string(t.Dimension), t.Key, t.Label, clampU32(t.Projects), clampU32(t.Reported),
+			clampU32(t.Missing), clampU32(t.Late), clampU32(t.Green), clampU32(t.Yellow), clampU32(t.Red),
+			clampU32(t.Unrated), t.PeriodCompletedWan, t.MonthCompletedWan, t.YTDCompletedWan, t.AnnualPlanWan,
+			t.CompletionPct, t.TimeProgressPct, t.GapPP, clampU16(t.Rank), b.ComputedAt, b.RunID)
+	})
+	rows += n
+	if err != nil {
+		return rows, err
+	}
+	n, err = insert(ctx, conn, "dispatch_milestones", "insert_milestones", len(b.Milestones), func(batch driver.Batch, i int) error {
+		m := b.Milestones[i]
+		return batch.Append(kind, period, m.ProjectID, m.NameZh, m.DepartmentID, m.DepartmentName, m.MilestoneID,
+			m.Title, string(m.Alert), m.Status, optDate(m.PlannedDate), optDate(m.ForecastDate),
+			optDate(m.PrevForecastDate), int32(m.Days), b.ComputedAt, b.RunID)
+	})
+	rows += n
+	if err != nil {
+		return rows, err
+	}
+	n, err = insert(ctx, conn, "dispatch_reporting", "insert_reporting", len(b.Reporting), func(batch driver.Batch, i int) error {
+		r := b.Reporting[i]
+		var first *time.Time
+		if !r.FirstReceivedAt.IsZero() {
+			f := r.FirstReceivedAt
+			first = &f
+		}
+		return batch.Append(kind, period, r.ReportPeriod.String(), r.ProjectID, r.NameZh, r.DepartmentID,
+			r.DepartmentName, string(r.Status), r.Deadline, first, int32(r.DaysLate), b.ComputedAt, b.RunID)
+	})
+	rows += n
+	return rows, err
+}
+
+// insert appends n rows with fn in one batch and sends it.
+func insert(ctx context.Context, conn driver.Conn, table, queryName string, n int, fn func(driver.Batch, int) error) (int, error) {
+	if n == 0 {
+		return 0, nil
+	}
+	batch, err := conn.PrepareBatch(ctx, query(queryName))
+	if err != nil {
+		return 0, fmt.Errorf("insert %d rows into %s: %w", n, table, err)
+	}
+	for i := 0; i < n; i++ {
+		if err := fn(batch, i); err != nil {
+			_ = batch.Abort()
+			return 0, fmt.Errorf("insert row %d of %d into %s: %w", i+1, n, table, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return 0, fmt.Errorf("insert %d rows into %s: %w", n, table, err)
+	}
+	return n, nil
+}
+
+// Load reads the stored board of a review: its project rows, totals,
+// milestone alerts and reporting status, and the year's monthly trend as
+// of the review's cut-off. It returns an error wrapping [ErrNotComputed],
+// with the command that computes it, when the review has no stored rows.
+func Load(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) (*Board, error) {
+	if st == nil {
+		return nil, fmt.Errorf("load %s board %s: no store (open one with chstore.Open)", p.Kind, p.Key())
+	}
+	if _, err := schema.ParseReviewPeriod(p.Kind, p.Key()); err != nil || p.Start.IsZero() {
+		return nil, fmt.Errorf("load board: review period %+v is not valid; expected one from schema.ParseReviewPeriod", p)
 	}
 	conn := st.Conn()
+	kind, period := string(p.Kind), p.Key()
+	args := []any{kind, period}
+	what := func(table string) string { return fmt.Sprintf("read %s for %s %s", table, kind, period) }
 	b := &Board{Period: p}
-	period := p.String()
-	err := each(ctx, conn, "read dispatch_monthly for "+period, selectProjects, []any{period}, func(rows driver.Rows) error {
+
+	err := each(ctx, conn, what("dispatch_projects"), query("load_projects"), args, func(rows driver.Rows) error {
 		var r ProjectRow
+		var reportPeriod, status, prev, change, runID string
 		var reported uint8
-		var overdue uint16
+		var overdue, streak uint16
 		var maxDays uint32
-		var status string
-		var computed time.Time
-		if err := rows.Scan(&r.ProjectID, &r.NameZh, &r.Region, &r.Category, &r.DepartmentID, &r.DepartmentName, &r.Stage,
-			&reported, &r.ReportRevision, &r.MonthCompletedWan, &r.YTDCompletedWan, &r.AnnualPlanWan, &r.CompletionPct,
-			&r.TimeProgressPct, &r.GapPP, &overdue, &maxDays, &status, &r.ReasonZh, &r.ReasonEn, &computed); err != nil {
+		var cutoff, computed time.Time
+		if err := rows.Scan(&r.ProjectID, &r.NameZh, &r.Region, &r.Category, &r.DepartmentID, &r.DepartmentName,
+			&r.Stage, &reportPeriod, &reported, &r.ReportRevision, &r.PeriodCompletedWan, &r.MonthCompletedWan,
+			&r.YTDCompletedWan, &r.AnnualPlanWan, &r.CompletionPct, &r.TimeProgressPct, &r.GapPP, &overdue, &maxDays,
+			&status, &r.ReasonZh, &r.ReasonEn, &streak, &prev, &change, &cutoff, &computed, &runID); err != nil {
 			return err
 		}
-		r.Reported, r.OverdueMilestones, r.MaxOverdueDays = reported == 1, int(overdue), int(maxDays)
-		r.Status = rating.Status(status)
-		if computed.After(b.ComputedAt) {
-			b.ComputedAt = computed.In(schema.Location())
+		if reportPeriod != "" {
+			rp, err := schema.ParsePeriod(reportPeriod)
+			if err != nil {
+				return fmt.Errorf("project %s: stored report_period: %w", r.ProjectID, err)
+			}
+			r.ReportPeriod = rp
 		}
+		r.Reported, r.OverdueMilestones, r.MaxOverdueDays = reported == 1, int(overdue), int(maxDays)
+		r.Status, r.ShortStreak, r.Change = rating.Status(status), int(streak), Change(change)
+		if prev != "none" {
+			r.PrevStatus = rating.Status(prev)
+		}
+		if computed.After(b.ComputedAt) {
+			b.ComputedAt, b.RunID = computed.In(schema.Location()), runID
+		}
+		b.Cutoff = cutoff.In(schema.Location())
 		b.Projects = append(b.Projects, r)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	err = each(ctx, conn, "read dispatch_monthly_totals for "+period, selectTotals, []any{period}, func(rows driver.Rows) error {
+	if len(b.Projects) == 0 {
+		return nil, fmt.Errorf("%w: no %s review %s (%s) in database %s; compute it with `kpp rollup %s --period %s`",
+			ErrNotComputed, p.Kind, period, p.Label(), st.Database(), p.Kind, period)
+	}
+	err = each(ctx, conn, what("dispatch_totals"), query("load_totals"), args, func(rows driver.Rows) error {
 		var t TotalRow
 		var dim string
-		var n [6]uint32
-		if err := rows.Scan(&dim, &t.Key, &t.Label, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &t.MonthCompletedWan,
-			&t.YTDCompletedWan, &t.AnnualPlanWan, &t.CompletionPct, &t.TimeProgressPct, &t.GapPP); err != nil {
+		var n [9]uint32
+		var rank uint16
+		if err := rows.Scan(&dim, &t.Key, &t.Label, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7],
+			&t.PeriodCompletedWan, &t.MonthCompletedWan, &t.YTDCompletedWan, &t.AnnualPlanWan, &t.CompletionPct,
+			&t.TimeProgressPct, &t.GapPP, &rank); err != nil {
 			return err
 		}
-		t.Dimension = Dimension(dim)
-		t.Projects, t.Reported, t.Green, t.Yellow, t.Red, t.Unrated = int(n[0]), int(n[1]), int(n[2]), int(n[3]), int(n[4]), int(n[5])
+		t.Dimension, t.Rank = Dimension(dim), int(rank)
+		t.Projects, t.Reported, t.Missing, t.Late = int(n[0]), int(n[1]), int(n[2]), int(n[3])
+		t.Green, t.Yellow, t.Red, t.Unrated = int(n[4]), int(n[5]), int(n[6]), int(n[7])
 		b.Totals = append(b.Totals, t)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(b.Projects) == 0 && len(b.Totals) == 0 {
-		return nil, fmt.Errorf("%w for %s in database %s; compute it with `kpp rollup monthly --period %s`", ErrNotComputed, period, st.Database(), period)
+	err = each(ctx, conn, what("dispatch_milestones"), query("load_milestones"), args, func(rows driver.Rows) error {
+		var m MilestoneAlert
+		var alert string
+		var planned, forecast, prevForecast *time.Time
+		var days int32
+		if err := rows.Scan(&m.ProjectID, &m.NameZh, &m.DepartmentID, &m.DepartmentName, &m.MilestoneID, &m.Title,
+			&alert, &m.Status, &planned, &forecast, &prevForecast, &days); err != nil {
+			return err
+		}
+		m.Alert, m.Days = Alert(alert), int(days)
+		m.PlannedDate, m.ForecastDate, m.PrevForecastDate = localDate(planned), localDate(forecast), localDate(prevForecast)
+		b.Milestones = append(b.Milestones, m)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = each(ctx, conn, what("dispatch_reporting"), query("load_reporting"), args, func(rows driver.Rows) error {
+		var r ReportingRow
+		var rp, status string
+		var first *time.Time
+		var days int32
+		if err := rows.Scan(&rp, &r.ProjectID, &r.NameZh, &r.DepartmentID, &r.DepartmentName, &status, &r.Deadline,
+			&first, &days); err != nil {
+			return err
+		}
+		per, err := schema.ParsePeriod(rp)
+		if err != nil {
+			return fmt.Errorf("project %s: stored report_period: %w", r.ProjectID, err)
+		}
+		r.ReportPeriod, r.Status, r.DaysLate = per, ReportingStatus(status), int(days)
+		r.Deadline = r.Deadline.In(schema.Location())
+		if first != nil {
+			r.FirstReceivedAt = first.In(schema.Location())
+		}
+		b.Reporting = append(b.Reporting, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.Trend, err = loadTrend(ctx, conn, p, b.Cutoff)
+	if err != nil {
+		return nil, err
 	}
 	return b, nil
+}
+
+// loadTrend sums 本月完成 per month of the review's year, January to the
+// review's month, over the latest revision of every report received before
+// cutoff. Months from January to the last month with a report are listed,
+// 0 for a month without any.
+func loadTrend(ctx context.Context, conn driver.Conn, p schema.ReviewPeriod, cutoff time.Time) ([]MonthAmount, error) {
+	last := p.Month()
+	first := schema.Period{Year: last.Year, Month: time.January}
+	byMonth := map[schema.Period]decimal.Decimal{}
+	var latest schema.Period
+	what := fmt.Sprintf("read the investment trend %s to %s as of %s", first, last, cutoff.Format(time.DateTime))
+	err := each(ctx, conn, what, query("trend"), []any{first.String(), last.String(), cutoff}, func(rows driver.Rows) error {
+		var period string
+		var amount decimal.Decimal
+		if err := rows.Scan(&period, &amount); err != nil {
+			return err
+		}
+		m, err := schema.ParsePeriod(period)
+		if err != nil {
+			return fmt.Errorf("stored %w", err)
+		}
+		byMonth[m] = amount
+		latest = m
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if latest.Year == 0 {
+		return nil, nil
+	}
+	var out []MonthAmount
+	for m := first; !latest.Before(m); m = m.Next() {
+		out = append(out, MonthAmount{Month: m, AmountWan: byMonth[m]})
+	}
+	return out, nil
+}
+
+// ListComputed returns every stored review, newest first (by the period's
+// start; at the same start, weekly before dekad before monthly).
+func ListComputed(ctx context.Context, st *chstore.Store) ([]schema.ReviewPeriod, error) {
+	if st == nil {
+		return nil, fmt.Errorf("list stored reviews: no store (open one with chstore.Open)")
+	}
+	var out []schema.ReviewPeriod
+	err := each(ctx, st.Conn(), "list stored reviews in dispatch_projects", query("list_computed"), nil, func(rows driver.Rows) error {
+		var kind, period string
+		var start time.Time
+		if err := rows.Scan(&kind, &period, &start); err != nil {
+			return err
+		}
+		k, err := schema.ParseReviewKind(kind)
+		if err != nil {
+			return fmt.Errorf("stored %w", err)
+		}
+		p, err := schema.ParseReviewPeriod(k, period)
+		if err != nil {
+			return fmt.Errorf("stored %w", err)
+		}
+		out = append(out, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func boolByte(b bool) uint8 {
@@ -159,3 +325,37 @@ func boolByte(b bool) uint8 {
 
 func clampU16(n int) uint16 { return uint16(min(max(n, 0), math.MaxUint16)) }
 func clampU32(n int) uint32 { return uint32(min(max(n, 0), math.MaxUint32)) }
+
+// dateOnly is t's calendar date as a UTC midnight, the way a Date column
+// is written and read, so the stored day does not depend on zones.
+func dateOnly(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// optDate is a Nullable(Date) value: nil for the zero time.
+func optDate(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	d := dateOnly(t)
+	return &d
+}
+
+// localDate turns a stored date into midnight in Asia/Shanghai (zero for
+// NULL).
+func localDate(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, schema.Location())
+}
+
+// periodKey is the month's key, or "" for the zero month.
+func periodKey(p schema.Period) string {
+	if p.Year == 0 {
+		return ""
+	}
+	return p.String()
+}

@@ -2,6 +2,12 @@
 // ClickHouse database (project_registrations, investment_reports,
 // milestone_updates), the way ingest stores them, so that tests of the
 // rollup and the reports start from known facts without NATS.
+//
+// [ReadEvents] and [Insert] load a plain list of events received one second
+// apart; [ReadReceipts] and [InsertReceipts] load events each with the
+// server time it was received (testdata/review/receipts.json), which
+// decides what a weekly or ten-day review sees and whether a report was
+// late.
 package rolluptest
 
 import (
@@ -60,15 +66,75 @@ func lineAt(data []byte, off int) int {
 	return 1 + bytes.Count(data[:off], []byte("\n"))
 }
 
+// Receipt is an event and the server time NATS stored it (received_at).
+type Receipt struct {
+	ReceivedAt time.Time
+	Event      schema.Event
+}
+
+// ReadReceipts reads a JSON array of {"received_at": RFC 3339 time,
+// "event": event}, and decodes and validates every event as of its receipt
+// (a report of a month that had not started by then is an error). Errors
+// name the file, the line and the receipt's index.
+func ReadReceipts(path string) ([]Receipt, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read receipts: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, fmt.Errorf("%s:1: expected a JSON array of receipts", path)
+	}
+	var out []Receipt
+	for i := 0; dec.More(); i++ {
+		line := lineAt(data, int(dec.InputOffset()))
+		var raw struct {
+			ReceivedAt string          `json:"received_at"`
+			Event      json.RawMessage `json:"event"`
+		}
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("%s:%d: receipt %d: %w", path, line, i, err)
+		}
+		at, err := time.Parse(time.RFC3339, raw.ReceivedAt)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: receipt %d: received_at %q: expected an RFC 3339 time such as 2025-10-03T10:00:00+08:00", path, line, i, raw.ReceivedAt)
+		}
+		ev, err := schema.DecodeAny(raw.Event)
+		if err == nil {
+			err = ev.Validate(at)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: receipt %d: %w", path, line, i, err)
+		}
+		out = append(out, Receipt{ReceivedAt: at.In(schema.Location()), Event: ev})
+	}
+	return out, nil
+}
+
+// InsertReceipts stores the receipts in order as ingest would, each with
+// its received_at: receipt i gets stream sequence first+i.
+func InsertReceipts(ctx context.Context, st *chstore.Store, receipts []Receipt, first uint64) error {
+	events := make([]schema.Event, len(receipts))
+	at := make([]time.Time, len(receipts))
+	for i, r := range receipts {
+		events[i], at[i] = r.Event, r.ReceivedAt
+	}
+	return insert(ctx, st, events, first, func(i int) time.Time { return at[i] })
+}
+
 // Insert stores the events in order as ingest would: event i gets stream
 // sequence first+i, keep rank 2^64-1 minus it, and received_at
 // receivedAt + i seconds. An event given twice is stored twice, as a
 // redelivery would be; the views keep one copy.
 func Insert(ctx context.Context, st *chstore.Store, events []schema.Event, first uint64, receivedAt time.Time) error {
+	return insert(ctx, st, events, first, func(i int) time.Time { return receivedAt.Add(time.Duration(i) * time.Second) })
+}
+
+func insert(ctx context.Context, st *chstore.Store, events []schema.Event, first uint64, receivedAt func(int) time.Time) error {
 	conn := st.Conn()
 	projects, err := conn.PrepareBatch(ctx, `INSERT INTO project_registrations (event_id, project_id, revision, name_zh,
 name_en, region, category, stage, department_id, department_name, total_investment_wan, plan_years, plan_annual_wan,
-milestone_ids, milestone_titles, milestone_planned, reported_by, source, received_at, stream_seq, keep_rank, ingested_at)`)
+plan_monthly_wan, milestone_ids, milestone_titles, milestone_planned, reported_by, source, received_at, stream_seq, keep_rank, ingested_at)`)
 	if err != nil {
 		return fmt.Errorf("insert project registrations: %w", err)
 	}
@@ -91,15 +157,21 @@ reported_by, source, received_at, stream_seq, keep_rank, ingested_at)`)
 	var np, nr, nm int
 	for i, ev := range events {
 		seq := first + uint64(i)
-		at := receivedAt.Add(time.Duration(i) * time.Second)
+		at := receivedAt(i)
 		id := schema.EventID(ev)
 		switch e := ev.(type) {
 		case *schema.Project:
 			var years []uint16
 			var amounts []decimal.Decimal
+			monthly := [][]decimal.Decimal{}
 			for _, ap := range e.AnnualPlans {
 				years = append(years, uint16(ap.Year))
 				amounts = append(amounts, ap.AmountWan.Value)
+				months := []decimal.Decimal{}
+				for _, m := range ap.MonthlyWan {
+					months = append(months, m.Value)
+				}
+				monthly = append(monthly, months)
 			}
 			var ids, titles []string
 			var planned []time.Time
@@ -109,7 +181,7 @@ reported_by, source, received_at, stream_seq, keep_rank, ingested_at)`)
 			}
 			err = projects.Append(id, e.ProjectID, uint32(e.Revision), e.NameZh, e.NameEn, e.Region, string(e.Category),
 				string(e.Stage), e.DepartmentID, e.DepartmentName, optWan(e.TotalInvestmentWan), years, amounts,
-				ids, titles, planned, e.ReportedBy, e.Source, at, seq, math.MaxUint64-seq, at)
+				monthly, ids, titles, planned, e.ReportedBy, e.Source, at, seq, math.MaxUint64-seq, at)
 			np++
 		case *schema.InvestmentReport:
 			p, perr := schema.ParsePeriod(e.Period)

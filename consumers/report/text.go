@@ -10,21 +10,20 @@ import (
 	"github.com/jedib0t/go-pretty/v6/text"
 )
 
-// Widths at which the free text of the terminal table wraps, in terminal
-// cells (a Chinese character is two).
-const (
-	nameWidth    = 28
-	reasonWidth  = 48
-	summaryWidth = 100
-)
-
 // renderTable writes aligned text tables. go-pretty measures Chinese
 // characters as two cells; the borders are ASCII so that no character of
 // ambiguous width is drawn.
-func (b *MonthlyBoard) renderTable(w io.Writer) error {
+func (r *Review) renderTable(w io.Writer) error {
 	var sb strings.Builder
-	sb.WriteString(b.Title() + "\n\n" + wrap(b.Summary(), summaryWidth) + "\n")
-	for _, s := range append([]section{b.projectSection(false)}, b.totalSections(false)...) {
+	sb.WriteString(r.Title() + "\n\n" + wrap(r.Summary(), summaryWidth) + "\n")
+	for _, s := range r.displaySections() {
+		sb.WriteString("\n" + s.heading + "\n")
+		if s.note != "" {
+			sb.WriteString(wrap(s.note, summaryWidth) + "\n")
+		}
+		if len(s.rows) == 0 {
+			continue
+		}
 		t := table.NewWriter()
 		style := table.StyleDefault
 		style.Format.Header = text.FormatDefault
@@ -41,23 +40,19 @@ func (b *MonthlyBoard) renderTable(w io.Writer) error {
 		}
 		t.AppendHeader(header)
 		t.SetColumnConfigs(configs)
-		for _, r := range s.rows {
-			row := make(table.Row, len(r))
-			for i, v := range r {
-				if i < len(s.wide) && s.wide[i] {
-					width := reasonWidth
-					if i == 0 {
-						width = nameWidth
-					}
-					v = wrap(v, width)
+		for _, cells := range s.rows {
+			row := make(table.Row, len(cells))
+			for i, v := range cells {
+				if i < len(s.wrap) && s.wrap[i] > 0 {
+					v = wrap(v, s.wrap[i])
 				}
 				row[i] = v
 			}
 			t.AppendRow(row)
 		}
-		sb.WriteString("\n" + s.heading + "\n" + t.Render() + "\n")
+		sb.WriteString(t.Render() + "\n")
 	}
-	sb.WriteString("\n" + b.Footer() + "\n")
+	sb.WriteString("\n" + wrap(r.Footer(), summaryWidth) + "\n")
 	_, err := io.WriteString(w, sb.String())
 	return err
 }
@@ -122,12 +117,18 @@ func clauses(s string) []string {
 }
 
 // renderMarkdown writes a heading and a Markdown table per section.
-func (b *MonthlyBoard) renderMarkdown(w io.Writer) error {
+func (r *Review) renderMarkdown(w io.Writer) error {
 	var sb strings.Builder
-	sb.WriteString("# " + b.Title() + "\n\n" + b.Summary() + "\n")
-	for _, s := range append([]section{b.projectSection(false)}, b.totalSections(false)...) {
-		sb.WriteString("\n## " + s.heading + "\n\n")
-		sb.WriteString(mdRow(s.header))
+	sb.WriteString("# " + r.Title() + "\n\n" + r.Summary() + "\n")
+	for _, s := range r.displaySections() {
+		sb.WriteString("\n" + strings.Repeat("#", max(s.level, 2)) + " " + s.heading + "\n")
+		if s.note != "" {
+			sb.WriteString("\n" + s.note + "\n")
+		}
+		if len(s.rows) == 0 {
+			continue
+		}
+		sb.WriteString("\n" + mdRow(s.header))
 		align := make([]string, len(s.header))
 		for i := range align {
 			align[i] = "---"
@@ -136,11 +137,11 @@ func (b *MonthlyBoard) renderMarkdown(w io.Writer) error {
 			}
 		}
 		sb.WriteString("|" + strings.Join(align, "|") + "|\n")
-		for _, r := range s.rows {
-			sb.WriteString(mdRow(r))
+		for _, row := range s.rows {
+			sb.WriteString(mdRow(row))
 		}
 	}
-	sb.WriteString("\n" + b.Footer() + "\n")
+	sb.WriteString("\n" + r.Footer() + "\n")
 	_, err := io.WriteString(w, sb.String())
 	return err
 }
@@ -158,23 +159,25 @@ func mdRow(cells []string) string {
 // utf8BOM makes Excel read the CSV as UTF-8.
 const utf8BOM = "\ufeff"
 
-// renderCSV writes the title, the projects and the totals (the overall row
-// first) as CSV sections separated by an empty line; numbers are plain and
-// exact.
-func (b *MonthlyBoard) renderCSV(w io.Writer) error {
+// renderCSV writes the title, then the projects, the totals (the overall
+// row first, then the groups by dimension with their rank), the reporting
+// status of every project, the milestone alerts and the monthly trend, as
+// CSV sections separated by an empty line, then the footer; numbers are
+// plain and exact.
+func (r *Review) renderCSV(w io.Writer) error {
 	if _, err := io.WriteString(w, utf8BOM); err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	records := [][]string{{b.Title()}, {}}
-	for i, s := range append([]section{b.projectSection(true)}, b.totalSections(true)...) {
+	records := [][]string{{r.Title()}, {r.Summary()}, {}}
+	for i, s := range r.dataSections() {
 		if i > 0 {
 			records = append(records, []string{})
 		}
 		records = append(records, s.header)
 		records = append(records, s.rows...)
 	}
-	records = append(records, []string{}, []string{b.Footer()})
+	records = append(records, []string{}, []string{r.Footer()})
 	if err := cw.WriteAll(records); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/keyproject/kpp/consumers/chstore"
+	"github.com/keyproject/kpp/consumers/rating"
+	"github.com/keyproject/kpp/consumers/rollup"
+	"github.com/keyproject/kpp/consumers/schedule"
+	"github.com/keyproject/kpp/schema"
+)
+
+// rulesFlags selects the rating rules file; see docs/dispatch.md.
+type rulesFlags struct {
+	Rules string `name:"rules" env:"KPP_RULES" type:"path" help:"Rating rules file (TOML; 'kpp rules default' prints the documented defaults). Empty: the defaults."`
+}
+
+func (f rulesFlags) load() (rating.Rules, error) {
+	if f.Rules == "" {
+		return rating.DefaultRules(), nil
+	}
+	return rating.LoadRules(f.Rules)
+}
+
+// scheduleFlags are the review schedules; see docs/schedule.md.
+type scheduleFlags struct {
+	Weekly   string        `name:"schedule-weekly" env:"KPP_SCHEDULE_WEEKLY" default:"0 7 * * 1" help:"Cron spec of the weekly analysis (周分析) of the week just ended; 'off' disables it."`
+	Dekad    string        `name:"schedule-dekad" env:"KPP_SCHEDULE_DEKAD" default:"0 7 1,11,21 * *" help:"Cron spec of the ten-day dispatch (旬调度) of the ten days just ended; 'off' disables it."`
+	Monthly  string        `name:"schedule-monthly" env:"KPP_SCHEDULE_MONTHLY" default:"0 7 6 * *" help:"Cron spec of the monthly review (月例会) of the previous month (after the 5th-of-month deadline); 'off' disables it."`
+	LookBack time.Duration `name:"schedule-lookback" env:"KPP_SCHEDULE_LOOKBACK" default:"840h" help:"How far back missed reviews are caught up at start (840h = 35 days)."`
+	Timezone string        `name:"schedule-timezone" env:"KPP_SCHEDULE_TIMEZONE" default:"Asia/Shanghai" help:"Time zone of the cron specs."`
+	LeaseTTL time.Duration `name:"schedule-lease-ttl" env:"KPP_SCHEDULE_LEASE_TTL" default:"15s" help:"Leader lease TTL in NATS KV: a dead leader's lease expires after this and another replica takes over. Same on every replica."`
+}
+
+func (f scheduleFlags) config(rules rating.Rules, log *slog.Logger) (schedule.Config, error) {
+	loc, err := time.LoadLocation(f.Timezone)
+	if err != nil {
+		return schedule.Config{}, fmt.Errorf("--schedule-timezone %q: %w", f.Timezone, err)
+	}
+	return schedule.Config{
+		Location: loc, WeeklySpec: f.Weekly, DekadSpec: f.Dekad, MonthlySpec: f.Monthly,
+		LookBack: f.LookBack, LeaseTTL: f.LeaseTTL, Rules: rules.JSON(), Logger: log,
+	}, nil
+}
+
+// reviewJob computes a review with rollup.Run for the scheduler, which
+// records the run in rollup_runs and publishes its summary.
+func reviewJob(st *chstore.Store, rules rating.Rules) schedule.Job {
+	return func(ctx context.Context, r schedule.Request) (schedule.Result, error) {
+		sum, err := rollup.Run(ctx, st, r.Period, rules, rollup.RunOptions{RunID: r.RunID, Now: r.Now})
+		if err != nil {
+			return schedule.Result{}, err
+		}
+		return schedule.Result{
+			Rows: int64(sum.RowsWritten()), Projects: sum.Projects, Reported: sum.Reported,
+			Missing: sum.Missing, Late: sum.Late, Green: sum.Green, Yellow: sum.Yellow, Red: sum.Red, Unrated: sum.Unrated,
+			NewlyRed: sum.NewlyRed, Recovered: sum.Recovered,
+			MilestonesDue: sum.Due, MilestonesOverdue: sum.Overdue, MilestonesSlipped: sum.Slipped,
+			PeriodCompletedWan: sum.PeriodCompletedWan, YTDCompletedWan: sum.YTDCompletedWan, AnnualPlanWan: sum.AnnualPlanWan,
+			CompletionPct: sum.CompletionPct, TimeProgressPct: sum.TimeProgressPct, Rules: rules.JSON(),
+		}, nil
+	}
+}
+
+// describeRun is the one-line summary of a finished run.
+func describeRun(p schema.ReviewPeriod, rec schedule.RunRecord) string {
+	return fmt.Sprintf("%s %s (%s): %d projects — 红 %d, 黄 %d, 绿 %d, 未评级 %d; %d rows in %s (run %s)",
+		p.Kind.Label(), p.Key(), p.Label(), rec.Green+rec.Yellow+rec.Red+rec.Unrated, rec.Red, rec.Yellow, rec.Green, rec.Unrated,
+		rec.Rows, rec.Duration.Round(time.Millisecond), rec.RunID)
+}

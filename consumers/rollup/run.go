@@ -1,0 +1,238 @@
+package rollup
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/keyproject/kpp/consumers/chstore"
+	"github.com/keyproject/kpp/consumers/rating"
+	"github.com/keyproject/kpp/schema"
+)
+
+// RunOptions are the settings of one run; the zero value is valid.
+type RunOptions struct {
+	// RunID identifies the run; it is stored in every row (run_id) and is
+	// the scheduler's rollup_runs.run_id. Default: generated, e.g.
+	// weekly-2025-W39-20250929T070000-1a2b3c4d.
+	RunID string
+	// Now is the time of the run: stored as computed_at (whole seconds), the
+	// cut-off of a monthly review, and what decides whether the period may
+	// be reviewed yet. Default: time.Now().
+	Now time.Time
+}
+
+// Summary says what a run did: the scheduler logs it, records it in
+// rollup_runs and publishes it.
+type Summary struct {
+	// Period is the review period.
+	Period schema.ReviewPeriod
+	// RunID is the run's id, as stored.
+	RunID string
+	// Cutoff is the instant the data was read as of; ComputedAt is the
+	// computed_at stored with the rows.
+	Cutoff, ComputedAt time.Time
+	// Projects is the number of registered projects on the board; Reported
+	// those whose due report was received by the cut-off.
+	Projects, Reported int
+	// Missing (未报送) and Late (迟报) count the reporting of the month due.
+	Missing, Late int
+	// Green, Yellow, Red and Unrated count the projects by status.
+	Green, Yellow, Red, Unrated int
+	// NewlyRed and Recovered count the changes since the previous review.
+	NewlyRed, Recovered int
+	// Due, Overdue and Slipped count the milestone alerts.
+	Due, Overdue, Slipped int
+	// PeriodCompletedWan, YTDCompletedWan and AnnualPlanWan are the overall
+	// totals, 万元 (the plan of the rated projects).
+	PeriodCompletedWan, YTDCompletedWan, AnnualPlanWan decimal.Decimal
+	// CompletionPct and GapPP are the overall completion and its gap to
+	// TimeProgressPct; nil when no project is rated.
+	CompletionPct, GapPP *decimal.Decimal
+	// TimeProgressPct is the overall time progress, %.
+	TimeProgressPct decimal.Decimal
+	// ProjectRows, TotalRows, MilestoneRows and ReportingRows are the rows
+	// written to dispatch_projects, dispatch_totals, dispatch_milestones
+	// and dispatch_reporting.
+	ProjectRows, TotalRows, MilestoneRows, ReportingRows int
+	// Duration is how long the run took.
+	Duration time.Duration
+}
+
+// MonthlySummary is the summary of a monthly run.
+//
+// Deprecated: use [Summary].
+type MonthlySummary = Summary
+
+// RowsWritten is the number of rows written to the four tables.
+func (s *Summary) RowsWritten() int {
+	return s.ProjectRows + s.TotalRows + s.MilestoneRows + s.ReportingRows
+}
+
+// LogValue logs the summary with the project's stable keys.
+func (s *Summary) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("kind", string(s.Period.Kind)),
+		slog.String("period", s.Period.Key()),
+		slog.String("run_id", s.RunID),
+		slog.Int("projects", s.Projects),
+		slog.Int("reported", s.Reported),
+		slog.Int("missing", s.Missing),
+		slog.Int("late", s.Late),
+		slog.Int("green", s.Green),
+		slog.Int("yellow", s.Yellow),
+		slog.Int("red", s.Red),
+		slog.Int("unrated", s.Unrated),
+		slog.Int("rows", s.RowsWritten()),
+		slog.Duration("duration", s.Duration),
+	)
+}
+
+// Run computes the review of period p with rules and replaces its stored
+// rows (see the package doc). The period must be valid (from
+// schema.ParseReviewPeriod, ReviewPeriodContaining or LastEnded); a weekly
+// or ten-day period must have ended by opts.Now, a monthly one must have
+// started (while its month runs, milestones are judged as of today).
+//
+// It returns an error wrapping [ErrPeriodNotOver] or [ErrFuturePeriod] for
+// a period too early, [ErrNoProjects] when nothing is registered (and then
+// writes nothing), [rating.ErrBadRules] for an invalid rule, or the
+// ClickHouse error with what was being read or written.
+func Run(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, rules rating.Rules, opts RunOptions) (*Summary, error) {
+	started := time.Now()
+	now := opts.Now
+	if now.IsZero() {
+		now = started
+	}
+	if st == nil {
+		return nil, fmt.Errorf("%s rollup %s: no store (open one with chstore.Open)", p.Kind, p.Key())
+	}
+	if err := checkPeriod(p); err != nil {
+		return nil, err
+	}
+	what := fmt.Sprintf("%s rollup %s", p.Kind, p.Key())
+	if err := rules.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	now = now.In(schema.Location())
+	computedAt := now.Truncate(time.Second)
+	cutoff := p.End
+	switch {
+	case p.Kind == schema.ReviewMonthly:
+		if current := schema.PeriodOf(now); current.Before(p.Month()) {
+			return nil, fmt.Errorf("monthly rollup: %w: %s is after the current month %s; expected %s or earlier",
+				ErrFuturePeriod, p.Key(), current, current)
+		}
+		// Everything received by the run's second (received_at has whole
+		// seconds).
+		cutoff = computedAt.Add(time.Second)
+	case now.Before(p.End):
+		return nil, fmt.Errorf("%s: %w: %s (%s) ends at %s and it is %s; its review reads the data received by its end, so run it at or after then (the last ended %s period is %s)",
+			what, ErrPeriodNotOver, p.Key(), p.Label(), p.End.Format(time.DateTime), now.Format(time.DateTime), p.Kind, schema.LastEnded(p.Kind, now).Key())
+	}
+	runID := opts.RunID
+	if runID == "" {
+		runID = newRunID(p, now)
+	}
+
+	rv := newReview(p, rules, cutoff, now)
+	f, err := loadFacts(ctx, st.Conn(), p, cutoff, rv.firstMonth(), p.Month())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if len(f.projects) == 0 {
+		return nil, fmt.Errorf("%s: %w: none received before %s in database %s; register projects first",
+			what, ErrNoProjects, cutoff.Format(time.DateTime), st.Database())
+	}
+	b, err := compute(f, rv, computedAt, runID)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if _, err := store(ctx, st.Conn(), b); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	s := summarize(b)
+	s.Duration = time.Since(started)
+	return s, nil
+}
+
+// Monthly runs the monthly review of period at now: Run with a monthly
+// period.
+//
+// Deprecated: use [Run] with schema.ParseReviewPeriod(schema.ReviewMonthly, …).
+func Monthly(ctx context.Context, st *chstore.Store, period schema.Period, rules rating.Rules, now time.Time) (*Summary, error) {
+	p, err := schema.ParseReviewPeriod(schema.ReviewMonthly, period.String())
+	if err != nil {
+		return nil, fmt.Errorf("monthly rollup: %w", err)
+	}
+	return Run(ctx, st, p, rules, RunOptions{Now: now})
+}
+
+// checkPeriod accepts only a period as schema builds it.
+func checkPeriod(p schema.ReviewPeriod) error {
+	if _, err := schema.ParseReviewKind(string(p.Kind)); err != nil {
+		return fmt.Errorf("rollup: %w", err)
+	}
+	want, err := schema.ParseReviewPeriod(p.Kind, p.Key())
+	if err != nil {
+		return fmt.Errorf("%s rollup: %w", p.Kind, err)
+	}
+	if !want.Start.Equal(p.Start) || !want.End.Equal(p.End) {
+		return fmt.Errorf("%s rollup: period %s runs %s to %s, but %s runs %s to %s; build periods with schema.ParseReviewPeriod",
+			p.Kind, p.Key(), p.Start, p.End, p.Key(), want.Start, want.End)
+	}
+	return nil
+}
+
+func newRunID(p schema.ReviewPeriod, now time.Time) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%s-%s-%s", p.Kind, p.Key(), now.Format("20060102T150405"), hex.EncodeToString(b[:]))
+}
+
+func summarize(b *Board) *Summary {
+	s := &Summary{Period: b.Period, RunID: b.RunID, Cutoff: b.Cutoff, ComputedAt: b.ComputedAt,
+		Projects: len(b.Projects), ProjectRows: len(b.Projects), TotalRows: len(b.Totals),
+		MilestoneRows: len(b.Milestones), ReportingRows: len(b.Reporting)}
+	for _, r := range b.Projects {
+		if r.Reported {
+			s.Reported++
+		}
+		switch r.Status {
+		case rating.Green:
+			s.Green++
+		case rating.Yellow:
+			s.Yellow++
+		case rating.Red:
+			s.Red++
+		default:
+			s.Unrated++
+		}
+		switch r.Change {
+		case ChangeNewlyRed:
+			s.NewlyRed++
+		case ChangeRecovered:
+			s.Recovered++
+		}
+	}
+	for _, m := range b.Milestones {
+		switch m.Alert {
+		case AlertDue:
+			s.Due++
+		case AlertOverdue:
+			s.Overdue++
+		case AlertSlipped:
+			s.Slipped++
+		}
+	}
+	t := b.Total()
+	s.Missing, s.Late = t.Missing, t.Late
+	s.PeriodCompletedWan, s.YTDCompletedWan, s.AnnualPlanWan = t.PeriodCompletedWan, t.YTDCompletedWan, t.AnnualPlanWan
+	s.CompletionPct, s.GapPP, s.TimeProgressPct = t.CompletionPct, t.GapPP, t.TimeProgressPct
+	return s
+}
