@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -16,7 +18,7 @@ import (
 	"github.com/keyproject/kpp/consumers/ingest"
 	"github.com/keyproject/kpp/consumers/rating"
 	"github.com/keyproject/kpp/consumers/report"
-	"github.com/keyproject/kpp/consumers/rollup"
+	"github.com/keyproject/kpp/consumers/schedule"
 	"github.com/keyproject/kpp/internal/chserver"
 	"github.com/keyproject/kpp/producers/demo"
 	"github.com/keyproject/kpp/producers/submit"
@@ -166,16 +168,34 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 		}
 	}
 
-	// 8. The monthly rollup and the board.
-	sum, err := rollup.Monthly(ctx, st, period, rating.DefaultRules(), time.Now())
+	// 8. The monthly review (月例会), run and recorded as the schedule would.
+	rules := rating.DefaultRules()
+	sched, err := schedule.New(nc.js, st, reviewJob(st, rules), schedule.Config{Rules: rules.JSON(), Logger: log})
 	if err != nil {
 		return err
 	}
-	step("monthly rollup %s: %d projects — 红 %d, 黄 %d, 绿 %d, 未评级 %d", period, sum.Projects, sum.Red, sum.Yellow, sum.Green, sum.Unrated)
-	b, err := report.LoadMonthly(ctx, st, period)
+	rp, err := schema.ParseReviewPeriod(schema.ReviewMonthly, period.String())
 	if err != nil {
 		return err
 	}
+	rec, err := sched.RunNow(ctx, rp, schedule.TriggerManual)
+	if err != nil {
+		return err
+	}
+	step("%s", describeRun(rp, rec))
+	b, err := report.Load(ctx, st, rp)
+	if err != nil {
+		return err
+	}
+	var files []string
+	for _, f := range []string{"html", "xlsx"} {
+		path := filepath.Join(c.Dir, b.FileName(f))
+		if err := writeFile(path, func(w io.Writer) error { return b.Render(w, f) }); err != nil {
+			return err
+		}
+		files = append(files, path)
+	}
+	step("wrote the printable page and the workbook: %s", strings.Join(files, ", "))
 	fmt.Fprintln(e.out)
 	if err := b.Render(e.out, c.Format); err != nil {
 		return err
@@ -196,4 +216,24 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 		<-ctx.Done()
 	}
 	return nil
+}
+
+// writeFile writes a file through a temporary name, so a failed render
+// leaves no half-written file.
+func writeFile(path string, render func(io.Writer) error) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := render(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return os.Rename(tmp, path)
 }

@@ -281,13 +281,19 @@ func TestRulesCommands(t *testing.T) {
 func TestDemoPrintsTheBoard(t *testing.T) {
 	testenv.ClickHouseDSN(t) // fails loudly under CI=true when ClickHouse is missing
 	ctx := context.Background()
-	code, out, errOut := kpp(t, ctx, "demo", "--dir", filepath.Join(t.TempDir(), "demo"))
+	dir := filepath.Join(t.TempDir(), "demo")
+	code, out, errOut := kpp(t, ctx, "demo", "--dir", dir)
 	if code != 0 {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"2025年9月", "庆元抽水蓄能电站", "义龙庆高速公路庆元段", "未报送1个", "被拒收的报送 (rejected updates, kpp dlq list): 4", "561 duplicates", "done"} {
+	for _, want := range []string{"2025年9月", "庆元抽水蓄能电站", "义龙庆高速公路庆元段", "未报送1个", "被拒收的报送 (rejected updates, kpp dlq list): 4", "561 duplicates", "月例会 2025-09", "done"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	for _, f := range []string{"kpp-monthly-2025-09.html", "kpp-monthly-2025-09.xlsx"} {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() < 5000 {
+			t.Errorf("demo did not write %s: %v", f, err)
 		}
 	}
 }
