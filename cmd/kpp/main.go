@@ -24,15 +24,18 @@ type cli struct {
 	LogLevel  string `name:"log-level" env:"KPP_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level: debug, info, warn or error."`
 	LogFormat string `name:"log-format" env:"KPP_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format on stderr: text or json."`
 
-	Serve   serveCmd   `cmd:"" help:"Run ingest: pull updates from NATS JetStream and store them in ClickHouse."`
-	Submit  submitCmd  `cmd:"" help:"Validate report files (JSON Lines or CSV) and publish them to NATS JetStream."`
-	Migrate migrateCmd `cmd:"" help:"Apply the ClickHouse schema migrations (safe to run again)."`
-	Rollup  rollupCmd  `cmd:"" help:"Compute and store a dispatch review (weekly, dekad, monthly) for a period or a range."`
-	Report  reportCmd  `cmd:"" help:"Render a stored dispatch review: table, csv, md, html or xlsx."`
-	Rules   rulesCmd   `cmd:"" help:"Show the default rating rules file, or check one."`
-	DLQ     dlqCmd     `cmd:"" name:"dlq" help:"List and replay rejected (dead-lettered) updates."`
-	Demo    demoCmd    `cmd:"" help:"Run the whole pipeline on a demo portfolio and print the monthly board."`
-	Bench   benchCmd   `cmd:"" help:"Measure end-to-end throughput (published → stored) against real servers."`
+	Serve      serveCmd      `cmd:"" help:"Run ingest: pull updates from NATS JetStream and store them in ClickHouse."`
+	Submit     submitCmd     `cmd:"" help:"Validate report files (JSON Lines or CSV) and publish them to NATS JetStream."`
+	Migrate    migrateCmd    `cmd:"" help:"Apply the ClickHouse schema migrations (safe to run again)."`
+	Rollup     rollupCmd     `cmd:"" help:"Compute and store a dispatch review (weekly, dekad, monthly) for a period or a range."`
+	Report     reportCmd     `cmd:"" help:"Render a stored dispatch review: table, csv, md, html or xlsx."`
+	Rules      rulesCmd      `cmd:"" help:"Show the default rating rules file, or check one."`
+	DLQ        dlqCmd        `cmd:"" name:"dlq" help:"List and replay rejected (dead-lettered) updates."`
+	Dept       deptCmd       `cmd:"" help:"Manage department credentials: intake tokens and NATS passwords (hashed in a file)."`
+	Template   templateCmd   `cmd:"" help:"Write a department's Excel report template."`
+	NATSConfig natsConfigCmd `cmd:"" name:"nats-config" help:"Write nats-server users and permissions: each department may publish only on its own subjects."`
+	Demo       demoCmd       `cmd:"" help:"Run the whole pipeline on a demo portfolio and print the monthly board."`
+	Bench      benchCmd      `cmd:"" help:"Measure end-to-end throughput (published → stored) against real servers."`
 }
 
 // env is what every command's Run receives besides the context.

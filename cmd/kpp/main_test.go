@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -97,6 +98,15 @@ func TestCommandsEndToEnd(t *testing.T) {
 	natsSrv, _, _ := testenv.NATS(t)
 	conn := []string{"--nats-url", natsSrv.URL(), "--clickhouse", dsn}
 	httpAddr := freeAddr(t)
+	deptFile := filepath.Join(t.TempDir(), "departments.json")
+	code, out, errOut := kpp(t, ctx, "dept", "add", "--file", deptFile, "--department", "qy-nyj", "--name", "庆元县能源局")
+	if code != 0 {
+		t.Fatalf("dept add: exit %d %s", code, errOut)
+	}
+	token := regexp.MustCompile(`kpp_[0-9a-f]{12}_[A-Za-z0-9_-]+`).FindString(out)
+	if token == "" {
+		t.Fatalf("dept add printed no token:\n%s", out)
+	}
 
 	var wg sync.WaitGroup
 	var serveCode int
@@ -105,7 +115,7 @@ func TestCommandsEndToEnd(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		serveCode, _, serveErr = kpp(t, ctx, append([]string{"serve", "--flush-interval", "100ms", "--http-listen", httpAddr,
-			"--schedule-weekly", "off", "--schedule-dekad", "off", "--schedule-monthly", "off"}, conn...)...)
+			"--schedule-weekly", "off", "--schedule-dekad", "off", "--schedule-monthly", "off", "--file", deptFile}, conn...)...)
 	}()
 	defer func() {
 		cancel()
@@ -123,7 +133,7 @@ func TestCommandsEndToEnd(t *testing.T) {
 	file := filepath.Join(dir, "reports.jsonl")
 	writeJSONL(t, file, d.Events())
 	receipt := filepath.Join(dir, "receipt.json")
-	code, out, errOut := kpp(t, ctx, "submit", "--nats-url", natsSrv.URL(), "--receipt", receipt, file)
+	code, out, errOut = kpp(t, ctx, "submit", "--nats-url", natsSrv.URL(), "--receipt", receipt, file)
 	if code != 0 {
 		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -172,6 +182,44 @@ func TestCommandsEndToEnd(t *testing.T) {
 		}
 	}
 	testenv.Eventually(t, 60*time.Second, func() bool { return count() == wantReports }, "investment_reports has %d rows, want %d", count(), wantReports)
+
+	// A department reports October through the HTTP API of kpp serve with its
+	// token; the report reaches ClickHouse.
+	var sepYTD string
+	for _, r := range good {
+		if r.ProjectID == "qingyuan-pumped-storage" && r.Period == "2025-09" {
+			sepYTD = r.YTDCompletedWan.Value.Add(schema.MustWan("1500").Value).String()
+		}
+	}
+	body := `{"project_id":"qingyuan-pumped-storage","period":"2025-10","reported_by":"王敏","month_completed_wan":"1500","ytd_completed_wan":"` + sepYTD + `"}`
+	req, _ := http.NewRequest("POST", "http://"+httpAddr+"/api/v1/reports", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "e2e-1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("POST /api/v1/reports: %d %s", resp.StatusCode, apiBody)
+	}
+	octoberStored := func() bool {
+		var n uint64
+		_ = st.Conn().QueryRow(ctx, "SELECT count() FROM investment_latest WHERE project_id = ? AND period = '2025-10' AND source = 'api'", "qingyuan-pumped-storage").Scan(&n)
+		return n == 1
+	}
+	testenv.Eventually(t, 30*time.Second, octoberStored, "the report sent through the API is not in investment_latest")
+	req.Header.Set("Authorization", "Bearer kpp_000000000000_wrong")
+	req.Body = io.NopCloser(strings.NewReader(body))
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+		t.Errorf("a wrong token: %v %v", resp.StatusCode, err)
+	}
+	xlsxTemplate := filepath.Join(dir, "template.xlsx")
+	if code, out, errOut = kpp(t, ctx, "template", "xlsx", "--nats-url", natsSrv.URL(), "--file", deptFile, "--department", "qy-nyj", "--period", "2025-11", "-o", xlsxTemplate); code != 0 || !strings.Contains(out, "project(s) of qy-nyj 庆元县能源局") {
+		t.Errorf("template xlsx: exit %d %s %s", code, out, errOut)
+	}
 
 	// Re-submitting is not a second copy.
 	code, out, _ = kpp(t, ctx, "submit", "--nats-url", natsSrv.URL(), file)

@@ -19,7 +19,8 @@ type serveCmd struct {
 	rulesFlags
 	scheduleFlags
 
-	HTTPListen string `name:"http-listen" env:"KPP_HTTP_LISTEN" default:"127.0.0.1:8080" help:"Address of the web server: the reports (/, /reports/…) and /healthz. Empty disables it."`
+	HTTPListen string `name:"http-listen" env:"KPP_HTTP_LISTEN" default:"127.0.0.1:8080" help:"Address of the web server: the reports (/, /reports/…), the departments' intake (/intake/, /api/v1/) and /healthz. Empty disables it."`
+	intakeFlags
 
 	BatchSize     int           `name:"batch-size" env:"KPP_INGEST_BATCH_SIZE" default:"5000" help:"Most rows written by one ClickHouse insert (and held unacknowledged by this replica)."`
 	FlushInterval time.Duration `name:"flush-interval" env:"KPP_INGEST_FLUSH_INTERVAL" default:"500ms" help:"How long a partial batch waits for more messages before it is written."`
@@ -75,10 +76,18 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 
 	var srv *http.Server
 	if c.HTTPListen != "" {
-		h, err := report.NewHandler(st, report.Config{Logger: e.log})
+		reports, err := report.NewHandler(st, report.Config{Logger: e.log})
 		if err != nil {
 			return err
 		}
+		intakeHandler, err := c.intakeFlags.handler(ctx, nc.js, e.log)
+		if err != nil {
+			return err
+		}
+		h := http.NewServeMux()
+		h.Handle("/", reports)
+		h.Handle("/intake/", intakeHandler)
+		h.Handle("/api/v1/", intakeHandler)
 		ln, err := net.Listen("tcp", c.HTTPListen)
 		if err != nil {
 			return fmt.Errorf("--http-listen %s: %w", c.HTTPListen, err)

@@ -1,0 +1,55 @@
+package intake
+
+import (
+	"errors"
+	"io"
+
+	"github.com/keyproject/kpp/producers/credentials"
+	"github.com/keyproject/kpp/producers/sheet"
+)
+
+// CredentialsAuth verifies tokens with the departments file of
+// producers/credentials: a refused token (*credentials.TokenError) becomes
+// a [*TokenRefusal] with the store's own message; any other error (the file
+// cannot be read) is the server's problem (503).
+func CredentialsAuth(st *credentials.Store) Authenticator {
+	return AuthFunc(func(token string) (Department, error) {
+		d, err := st.Verify(token)
+		var te *credentials.TokenError
+		if errors.As(err, &te) {
+			return Department{}, &TokenRefusal{MessageEn: te.MessageEn, MessageZh: te.MessageZh, Err: te}
+		}
+		if err != nil {
+			return Department{}, err
+		}
+		return Department{ID: d.ID, Name: d.Name}, nil
+	})
+}
+
+// SheetReaderOf reads uploads with producers/sheet. opts gives the clock
+// (Now, the same as [Config.Now]) and the reader's own limits; the
+// department and the row limit come from each upload.
+func SheetReaderOf(opts sheet.Options) SheetReader {
+	return func(name string, r io.Reader, dept string, maxRows int) (*Sheet, error) {
+		o := opts
+		o.DepartmentID, o.MaxRows = dept, maxRows
+		up, err := sheet.ReadUpload(name, r, o)
+		if err != nil {
+			return nil, err
+		}
+		s := &Sheet{Input: up.Input, Locate: up.Locate}
+		for _, n := range up.Notices {
+			s.Notices = append(s.Notices, Notice{Code: n.Code, MessageEn: n.MessageEn, MessageZh: n.MessageZh})
+		}
+		return s, nil
+	}
+}
+
+// SheetTemplate writes the template with producers/sheet.
+func SheetTemplate(w io.Writer, in TemplateInput) error {
+	t := sheet.TemplateInput{DepartmentID: in.Department.ID, DepartmentName: in.Department.Name, Period: in.Period}
+	for _, p := range in.Projects {
+		t.Projects = append(t.Projects, sheet.ProjectInfo{ID: p.ID, NameZh: p.NameZh, AnnualPlanWan: p.AnnualPlanWan, LastYTDWan: p.LastYTDWan})
+	}
+	return sheet.Template(w, t)
+}

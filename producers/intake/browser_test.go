@@ -1,0 +1,147 @@
+package intake_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/keyproject/kpp/internal/testenv"
+	"github.com/keyproject/kpp/producers/intake"
+	"github.com/keyproject/kpp/schema"
+)
+
+// chromium finds a Chromium binary: $KPP_CHROMIUM, else Debian's
+// chromium on the PATH. Without one the test is skipped, except under
+// CI=true where it fails.
+func chromium(t *testing.T) string {
+	t.Helper()
+	candidates := []string{os.Getenv("KPP_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"}
+	for _, c := range candidates {
+		if c == "" {
+			continue
+		}
+		if p, err := exec.LookPath(c); err == nil {
+			return p
+		}
+	}
+	if testenv.InCI() {
+		t.Fatal("Chromium is required under CI=true for the browser test: apt-get install -y chromium (or set KPP_CHROMIUM)")
+	}
+	t.Skip("skipping the browser test: no chromium on the PATH (apt-get install -y chromium, or set KPP_CHROMIUM)")
+	return ""
+}
+
+// A clerk in a real headless Chromium: signs in, fills a report with an
+// error, sees the error beside the field, fixes it, submits, sees the
+// receipt; the report is then in the NATS stream.
+func TestBrowserReport(t *testing.T) {
+	bin := chromium(t)
+	e := newEnv(t, intake.Config{})
+	if res := e.post(tokFGJ, report(pumped, "2025-08", "12000", "98000", "356000", nil)); res.status != 201 {
+		t.Fatalf("August: %d %s", res.status, res.body)
+	}
+	before := e.msgs()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	actx, acancel := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+	)
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	defer bcancel()
+
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	navigate := func(what string, step chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		res, err := chromedp.RunResponse(bctx, step)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		t.Logf("%s: %s %d", what, res.URL, res.Status)
+	}
+	textOf := func(id string) string {
+		t.Helper()
+		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.ID(id)))
+		if err != nil {
+			t.Fatalf("text of #%s: %v", id, err)
+		}
+		return s
+	}
+
+	navigate("open the intake", chromedp.Navigate(e.ts.URL+"/intake/"))
+	run("type the token", chromedp.SendKeys(chromedp.ID("token"), tokFGJ))
+	navigate("sign in", chromedp.Click(chromedp.ID("login")))
+	if projects := textOf("projects"); !strings.Contains(projects, "庆元抽水蓄能电站") || strings.Contains(projects, "义龙庆") {
+		t.Fatalf("projects seen: %q", projects)
+	}
+	run("pick September", chromedp.SetValue(chromedp.ID("period"), "2025-09"))
+	navigate("show September", chromedp.Submit(chromedp.ID("period")))
+	navigate("open the form", chromedp.Click(chromedp.CSS("#row-"+pumped+" a.button")))
+	run("fill the form",
+		chromedp.SendKeys(chromedp.ID("month_completed_wan"), "1200"),
+		chromedp.SendKeys(chromedp.ID("ytd_completed_wan"), "90000"), // below August's 98000
+		chromedp.SendKeys(chromedp.ID("since_start_completed_wan"), "357200"),
+		chromedp.SendKeys(chromedp.ID("physical_progress"), "地下厂房开挖完成70%"),
+		chromedp.SendKeys(chromedp.ID("reported_by"), "王敏"),
+	)
+	navigate("submit with an error", chromedp.Click(chromedp.ID("submit")))
+	run("see the error", chromedp.WaitVisible(chromedp.ID("ytd_completed_wan-error")))
+	if msg := textOf("ytd_completed_wan-error"); !strings.Contains(msg, "「本年累计」应不小于上月累计（2025-08 第1版：98000.0000 万元）") {
+		t.Fatalf("error beside the field: %q", msg)
+	}
+	if e.msgs() != before {
+		t.Fatal("the form with an error published")
+	}
+	run("fix the field", chromedp.SetValue(chromedp.ID("ytd_completed_wan"), "99200"))
+	navigate("submit", chromedp.Click(chromedp.ID("submit")))
+	run("see the receipt", chromedp.WaitVisible(chromedp.ID("receipt-ok")))
+	if ok, id := textOf("receipt-ok"), strings.TrimSpace(textOf("receipt-id")); !strings.Contains(ok, "已成功提交") || len(id) != 32 {
+		t.Fatalf("receipt page: %q %q", ok, id)
+	}
+
+	// The report is in the stream, as the clerk typed it.
+	reports, err := intake.LoadReports(context.Background(), e.js, fgj, pumped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sep *intake.Report
+	for i := range reports {
+		if reports[i].Period == "2025-09" {
+			sep = &reports[i]
+		}
+	}
+	if e.msgs() != before+1 || sep == nil || sep.YTDCompletedWan.String() != "99200.0000" || sep.MonthCompletedWan.String() != "1200.0000" ||
+		sep.Source != "web" || sep.ReportedBy != "王敏" || sep.PhysicalProgress != "地下厂房开挖完成70%" || sep.Revision != 1 {
+		t.Fatalf("stored: %+v", sep)
+	}
+	s, err := e.js.Stream(context.Background(), schema.UpdatesStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetMsg(context.Background(), sep.Seq)
+	if err != nil || m.Subject != schema.SubjectFor(fgj, schema.KindInvestment, pumped) {
+		t.Fatalf("stream message %d: %v %v", sep.Seq, m, err)
+	}
+}

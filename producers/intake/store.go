@@ -1,0 +1,373 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/shopspring/decimal"
+
+	"github.com/keyproject/kpp/schema"
+)
+
+// fetchWait bounds one fetch of stored messages; the messages are known to
+// be there, so it is only reached when some were deleted meanwhile.
+const fetchWait = 2 * time.Second
+
+// fetchBatch is how many messages one fetch asks for.
+const fetchBatch = 500
+
+// stored is one message of KPP_UPDATES.
+type stored struct {
+	subject  string
+	data     []byte
+	seq      uint64
+	received time.Time
+}
+
+// readSubjects returns every message of KPP_UPDATES on the subject filter,
+// oldest first, through an ordered consumer (nothing durable is left
+// behind).
+func readSubjects(ctx context.Context, js jetstream.JetStream, filter string) ([]stored, error) {
+	st, err := js.Stream(ctx, schema.UpdatesStream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: open stream %s: %w", ErrNATS, schema.UpdatesStream, err)
+	}
+	info, err := st.Info(ctx, jetstream.WithSubjectFilter(filter))
+	if err != nil {
+		return nil, fmt.Errorf("%w: count messages on %s: %w", ErrNATS, filter, err)
+	}
+	var total uint64
+	for _, n := range info.State.Subjects {
+		total += n
+	}
+	if total == 0 {
+		return nil, nil
+	}
+	c, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{filter},
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: read %s: %w", ErrNATS, filter, err)
+	}
+	out := make([]stored, 0, total)
+	for uint64(len(out)) < total {
+		n := int(min(total-uint64(len(out)), fetchBatch))
+		batch, err := c.Fetch(n, jetstream.FetchMaxWait(fetchWait))
+		if err != nil {
+			return nil, fmt.Errorf("%w: read %s: %w", ErrNATS, filter, err)
+		}
+		got, last := 0, false
+		for m := range batch.Messages() {
+			md, err := m.Metadata()
+			if err != nil {
+				return nil, fmt.Errorf("%w: read %s: metadata: %w", ErrNATS, filter, err)
+			}
+			out = append(out, stored{subject: m.Subject(), data: m.Data(), seq: md.Sequence.Stream, received: md.Timestamp.In(schema.Location())})
+			got++
+			last = md.NumPending == 0
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%w: read %s: %w", ErrNATS, filter, err)
+		}
+		if got == 0 || last {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Project is a registered project of the department, at its latest
+// registration.
+type Project struct {
+	// ID is the project id, e.g. "qingyuan-pumped-storage".
+	ID     string `json:"project_id"`
+	NameZh string `json:"name_zh"`
+	NameEn string `json:"name_en,omitempty"`
+	Region string `json:"region"`
+	// Category and Stage are the codes (energy, construction…).
+	Category           schema.Category           `json:"category"`
+	Stage              schema.Stage              `json:"stage"`
+	TotalInvestmentWan schema.Wan                `json:"total_investment_wan"`
+	AnnualPlans        []schema.AnnualPlan       `json:"annual_plans"`
+	Milestones         []schema.PlannedMilestone `json:"milestones"`
+	// Revision is the registration's revision.
+	Revision int `json:"registration_revision"`
+}
+
+// Name is the Chinese name, or the id when the registration has none.
+func (p Project) Name() string {
+	if p.NameZh != "" {
+		return p.NameZh
+	}
+	return p.ID
+}
+
+// AnnualPlan returns the plan of year y in 万元, if the project has one.
+func (p Project) AnnualPlan(y int) (decimal.Decimal, bool) {
+	for _, ap := range p.AnnualPlans {
+		if ap.Year == y && ap.AmountWan.Valid() {
+			return ap.AmountWan.Value, true
+		}
+	}
+	return decimal.Decimal{}, false
+}
+
+// Milestone returns the planned milestone with the id.
+func (p Project) Milestone(id string) (schema.PlannedMilestone, bool) {
+	for _, m := range p.Milestones {
+		if m.MilestoneID == id {
+			return m, true
+		}
+	}
+	return schema.PlannedMilestone{}, false
+}
+
+// LoadProjects returns the department's projects, by id: the latest (highest
+// revision) valid registration on kpp.v1.<dept>.project.> whose owner in
+// the KPP_PROJECTS bucket (written by ingest) is the department. A
+// registration that ingest has not accepted yet is not listed: reports for
+// it would be refused as for an unknown project.
+func LoadProjects(ctx context.Context, js jetstream.JetStream, dept string) ([]Project, error) {
+	if !schema.ValidIdentifier(dept) {
+		return nil, fmt.Errorf("department %q is not an identifier", dept)
+	}
+	msgs, err := readSubjects(ctx, js, schema.SubjectFor(dept, schema.KindProject, "*"))
+	if err != nil {
+		return nil, err
+	}
+	latest := map[string]*schema.Project{}
+	for _, m := range msgs {
+		ev, err := schema.Decode(schema.KindProject, m.data)
+		if err != nil || ev.Validate(time.Time{}) != nil || ev.Department() != dept {
+			continue
+		}
+		p := ev.(*schema.Project)
+		if old, ok := latest[p.ProjectID]; !ok || p.Revision >= old.Revision {
+			latest[p.ProjectID] = p
+		}
+	}
+	if len(latest) == 0 {
+		return nil, nil
+	}
+	kv, err := js.KeyValue(ctx, schema.ProjectsBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: open key-value bucket %s: %w", ErrNATS, schema.ProjectsBucket, err)
+	}
+	out := make([]Project, 0, len(latest))
+	for id, p := range latest {
+		e, err := kv.Get(ctx, id)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: read owner of project %s from %s: %w", ErrNATS, id, schema.ProjectsBucket, err)
+		}
+		if string(e.Value()) != dept {
+			continue
+		}
+		out = append(out, Project{ID: id, NameZh: p.NameZh, NameEn: p.NameEn, Region: p.Region, Category: p.Category, Stage: p.Stage,
+			TotalInvestmentWan: p.TotalInvestmentWan, AnnualPlans: nonNil(p.AnnualPlans), Milestones: nonNil(p.Milestones), Revision: p.Revision})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// owner returns the department that owns the project according to the
+// KPP_PROJECTS bucket, or "" when the project is not registered.
+func owner(ctx context.Context, js jetstream.JetStream, project string) (string, error) {
+	if !schema.ValidIdentifier(project) {
+		return "", nil
+	}
+	kv, err := js.KeyValue(ctx, schema.ProjectsBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("%w: open key-value bucket %s: %w", ErrNATS, schema.ProjectsBucket, err)
+	}
+	e, err := kv.Get(ctx, project)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("%w: read owner of project %s from %s: %w", ErrNATS, project, schema.ProjectsBucket, err)
+	}
+	return string(e.Value()), nil
+}
+
+// Report is one stored revision of a monthly investment report, as the
+// history shows it.
+type Report struct {
+	schema.InvestmentReport
+	// EventID is the event's id (its Nats-Msg-Id).
+	EventID string `json:"event_id"`
+	// Seq is its sequence in the KPP_UPDATES stream.
+	Seq uint64 `json:"seq"`
+	// ReceivedAt is when the NATS server stored it (Asia/Shanghai); a
+	// report's lateness is decided by the first revision's.
+	ReceivedAt time.Time `json:"received_at"`
+	// Current is true for the highest revision of its month: the one the
+	// board counts. The others are superseded and kept for the audit
+	// trail.
+	Current bool `json:"current"`
+}
+
+// LoadReports returns every revision of the project's monthly reports
+// published by the department, newest first (by the time the server stored
+// them). A message that is not a valid report of this department and
+// project (one that bypassed the intake) is left out, as ingest would
+// dead-letter it. A revision stored twice (after the duplicate window) is
+// listed once.
+func LoadReports(ctx context.Context, js jetstream.JetStream, dept, project string) ([]Report, error) {
+	if !schema.ValidIdentifier(dept) || !schema.ValidIdentifier(project) {
+		return nil, fmt.Errorf("department %q or project %q is not an identifier", dept, project)
+	}
+	byProject, err := loadReports(ctx, js, schema.SubjectFor(dept, schema.KindInvestment, project))
+	if err != nil {
+		return nil, err
+	}
+	return byProject[project], nil
+}
+
+// loadReports reads the reports on a subject filter, by project, newest
+// first.
+func loadReports(ctx context.Context, js jetstream.JetStream, filter string) (map[string][]Report, error) {
+	msgs, err := readSubjects(ctx, js, filter)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]Report{}
+	seen := map[string]bool{}
+	best := map[[2]string]int{} // project, period -> highest revision
+	for _, m := range msgs {
+		parts, err := schema.ParseSubject(m.subject)
+		if err != nil {
+			continue
+		}
+		ev, err := schema.Decode(schema.KindInvestment, m.data)
+		if err != nil || ev.Validate(time.Time{}) != nil || schema.CheckSubject(parts, ev) != nil {
+			continue
+		}
+		id := schema.EventID(ev)
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		r := ev.(*schema.InvestmentReport)
+		out[r.ProjectID] = append(out[r.ProjectID], Report{InvestmentReport: *r, EventID: id, Seq: m.seq, ReceivedAt: m.received})
+		k := [2]string{r.ProjectID, r.Period}
+		best[k] = max(best[k], r.Revision)
+	}
+	for p, rs := range out {
+		for i := range rs {
+			rs[i].Current = rs[i].Revision == best[[2]string{p, rs[i].Period}]
+		}
+		sort.SliceStable(rs, func(i, j int) bool { return rs[i].Seq > rs[j].Seq })
+	}
+	return out, nil
+}
+
+// latestOf returns the highest revision of the month among reports, or
+// nil.
+func latestOf(reports []Report, period string) *Report {
+	var best *Report
+	for i := range reports {
+		r := &reports[i]
+		if r.Period == period && (best == nil || r.Revision > best.Revision) {
+			best = r
+		}
+	}
+	return best
+}
+
+// firstOf returns the first stored revision of the month (its receive time
+// decides lateness), or nil.
+func firstOf(reports []Report, period string) *Report {
+	var first *Report
+	for i := range reports {
+		r := &reports[i]
+		if r.Period == period && (first == nil || r.Seq < first.Seq) {
+			first = r
+		}
+	}
+	return first
+}
+
+// milestoneState is the latest stored update of one milestone.
+type milestoneState struct {
+	update   schema.MilestoneUpdate
+	received time.Time
+}
+
+// loadMilestones returns the latest (highest revision) update of each of
+// the project's milestones, by milestone id.
+func loadMilestones(ctx context.Context, js jetstream.JetStream, dept, project string) (map[string]milestoneState, error) {
+	msgs, err := readSubjects(ctx, js, schema.SubjectFor(dept, schema.KindMilestone, project))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]milestoneState{}
+	for _, m := range msgs {
+		parts, err := schema.ParseSubject(m.subject)
+		if err != nil {
+			continue
+		}
+		ev, err := schema.Decode(schema.KindMilestone, m.data)
+		if err != nil || ev.Validate(time.Time{}) != nil || schema.CheckSubject(parts, ev) != nil {
+			continue
+		}
+		u := ev.(*schema.MilestoneUpdate)
+		if old, ok := out[u.MilestoneID]; !ok || u.Revision >= old.update.Revision {
+			out[u.MilestoneID] = milestoneState{update: *u, received: m.received}
+		}
+	}
+	return out, nil
+}
+
+// LoadTemplateInput gathers what the department's Excel template for the
+// month is filled with: its projects, their plan for the month's year and
+// the previous month's year-to-date. `kpp template xlsx` and the download
+// link both use it.
+func LoadTemplateInput(ctx context.Context, js jetstream.JetStream, dept Department, period schema.Period) (TemplateInput, error) {
+	projects, err := LoadProjects(ctx, js, dept.ID)
+	if err != nil {
+		return TemplateInput{}, err
+	}
+	reports, err := loadReports(ctx, js, schema.SubjectFor(dept.ID, schema.KindInvestment, "*"))
+	if err != nil {
+		return TemplateInput{}, err
+	}
+	in := TemplateInput{Department: dept, Period: period, Projects: make([]TemplateProject, 0, len(projects))}
+	for _, p := range projects {
+		tp := TemplateProject{ID: p.ID, NameZh: p.NameZh}
+		if plan, ok := p.AnnualPlan(period.Year); ok {
+			tp.AnnualPlanWan = &plan
+		}
+		if period.Month != time.January {
+			if r := latestOf(reports[p.ID], period.Prev().String()); r != nil {
+				ytd := r.YTDCompletedWan.Value
+				tp.LastYTDWan = &ytd
+			}
+		}
+		in.Projects = append(in.Projects, tp)
+	}
+	return in, nil
+}
