@@ -87,7 +87,7 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 	step("ClickHouse %s ready at %s, database %s (%d migrations applied)", st.ServerVersion(), dsn, st.Database(), len(applied))
 
 	// 2. NATS, embedded, on a free port.
-	nc, err := connectNATS(ctx, natsFlags{DataDir: c.Dir, NATSListen: "127.0.0.1:0"}, log)
+	nc, err := connectNATS(ctx, natsFlags{DataDir: c.Dir, NATSListen: "127.0.0.1:0"}, log, nil, "")
 	if err != nil {
 		return err
 	}

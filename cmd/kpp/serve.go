@@ -6,11 +6,16 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/keyproject/kpp/consumers/ingest"
 	"github.com/keyproject/kpp/consumers/report"
 	"github.com/keyproject/kpp/consumers/schedule"
+	"github.com/keyproject/kpp/producers/credentials"
+	"github.com/keyproject/kpp/producers/natsauth"
 )
 
 type serveCmd struct {
@@ -52,7 +57,11 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 	}
 	e.log.Info("ClickHouse ready", "database", st.Database(), "version", st.ServerVersion(), "migrations_applied", len(applied))
 
-	nc, err := connectNATS(ctx, c.natsFlags, e.log)
+	users, servicePassword, err := c.embeddedUsers(e)
+	if err != nil {
+		return err
+	}
+	nc, err := connectNATS(ctx, c.natsFlags, e.log, users, servicePassword)
 	if err != nil {
 		return err
 	}
@@ -127,4 +136,35 @@ func wrap(component string, err error) error {
 		return nil
 	}
 	return fmt.Errorf("%s: %w", component, err)
+}
+
+// embeddedUsers turns on the embedded NATS server's authorization when the
+// departments file has departments with NATS users: each may publish only
+// on its own subjects, and kpp serve connects as the service user with
+// KPP_NATS_PASSWORD (or, when unset, a password made for this run, which
+// only this process knows). See docs/security.md.
+func (c *serveCmd) embeddedUsers(e *env) ([]*server.User, string, error) {
+	if c.NATSURL != "" {
+		return nil, "", nil
+	}
+	store, err := credentials.New(credentials.Config{Path: c.File, Logger: quiet(e)})
+	if err != nil {
+		return nil, "", err
+	}
+	ds, err := store.NATSDepartments()
+	if err != nil || len(ds) == 0 {
+		return nil, "", err
+	}
+	pw := os.Getenv("KPP_NATS_PASSWORD")
+	if pw == "" {
+		if pw, _, err = natsauth.NewPassword(); err != nil {
+			return nil, "", err
+		}
+		e.log.Info("embedded NATS authorization on; the service password was made for this run (set KPP_NATS_PASSWORD to let other kpp commands connect as kpp-service)", "departments", len(ds))
+	}
+	users, err := natsauth.Users(natsauth.Config{Departments: ds, ServicePassword: pw})
+	if err != nil {
+		return nil, "", err
+	}
+	return users, pw, nil
 }

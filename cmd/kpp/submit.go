@@ -28,7 +28,7 @@ func (c *submitCmd) Run(ctx context.Context, e *env) error {
 		return err
 	}
 	defer nc.Close()
-	p, err := submit.New(nc.js, submit.Config{BatchSize: c.BatchSize, SkipInvalid: c.SkipInvalid, DryRun: c.DryRun, Logger: e.log})
+	p, err := submit.New(nc.js, submit.Config{BatchSize: c.BatchSize, SkipInvalid: c.SkipInvalid, DryRun: c.DryRun, AssumeStreams: nc.assumeStreams, Logger: e.log})
 	if err != nil {
 		return err
 	}

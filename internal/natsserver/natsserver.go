@@ -32,6 +32,9 @@ type Config struct {
 	NoSync bool
 	// ServerName names the server in logs; default "kpp".
 	ServerName string
+	// Users, when not empty, turns on authorization: only these users may
+	// connect, each with its permissions (producers/natsauth makes them).
+	Users []*server.User
 }
 
 // Server is a running embedded NATS server.
@@ -65,6 +68,7 @@ func Start(cfg Config) (*Server, error) {
 		SyncAlways: !cfg.NoSync,
 		NoSigs:     true,
 		NoLog:      true,
+		Users:      cfg.Users,
 		// The JetStream limits of an atomic batch (1000 messages) are the
 		// server's defaults.
 	}

@@ -35,6 +35,13 @@ type Config struct {
 	// Streams is passed to [schema.EnsureStreams]. Default: one replica,
 	// the default duplicate window.
 	Streams schema.StreamOptions
+	// AssumeStreams skips [schema.EnsureStreams]: the streams exist (kpp
+	// serve creates them). Set it for a department's NATS user, which may
+	// publish on its subjects but neither manage nor read the stream
+	// (docs/security.md); duplicates are then counted without comparing
+	// them with the stored copy, so a changed report resent with the same
+	// revision is a duplicate, not a conflict.
+	AssumeStreams bool
 	// Now returns the current time, against which periods and dates are
 	// checked (not in the future). Default time.Now.
 	Now func() time.Time
