@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // New returns an empty event of the kind, ready to decode into.
@@ -64,22 +65,40 @@ func DecodeAny(data []byte) (Event, error) {
 }
 
 func decodeError(err error, data []byte) error {
+	return &ValidationError{Errors: []FieldError{JSONProblem(err, data)}}
+}
+
+// JSONProblem describes an error of decoding an event from JSON as a
+// FieldError: a field of the wrong type (with the field's name), an
+// unknown field, a time that is not RFC 3339, or text that is not JSON.
+// The producers' readers and the HTTP API use it, so every reader words
+// shape problems alike.
+func JSONProblem(err error, data []byte) FieldError {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		// Go names fields of the embedded Common struct "Common.revision".
 		field := strings.ReplaceAll(te.Field, "Common.", "")
-		return &ValidationError{Errors: []FieldError{{Field: field, Value: te.Value, Rule: RuleType,
+		if field == "" {
+			return FieldError{Rule: RuleType, Value: excerpt(data),
+				MessageZh: "应为事件对象（JSON对象）", MessageEn: "is a JSON " + te.Value + "; expected an event object"}
+		}
+		return FieldError{Field: field, Value: te.Value, Rule: RuleType,
 			MessageZh: "类型错误：应为" + typeZh(te.Type.Kind().String()),
-			MessageEn: "has a JSON " + te.Value + "; expected " + te.Type.String()}}}
+			MessageEn: "has a JSON " + te.Value + "; expected " + typeEn(te.Type.String())}
+	}
+	var pe *time.ParseError
+	if errors.As(err, &pe) {
+		return FieldError{Field: "reported_at", Value: pe.Value, Rule: RuleDate,
+			MessageZh: "不是有效时间，应为 RFC 3339 格式，如 2025-10-03T09:30:00+08:00",
+			MessageEn: "is not a time; expected RFC 3339 such as 2025-10-03T09:30:00+08:00"}
 	}
 	msg := err.Error()
 	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		f = strings.Trim(f, `"`)
-		return &ValidationError{Errors: []FieldError{{Field: f, Rule: RuleDecode,
-			MessageZh: "未知字段（请检查拼写）", MessageEn: "is not a field of this event; check the spelling"}}}
+		return FieldError{Field: strings.Trim(f, `"`), Rule: RuleDecode,
+			MessageZh: "未知字段（请检查拼写）", MessageEn: "is not a field of this event; check the spelling"}
 	}
-	return &ValidationError{Errors: []FieldError{{Rule: RuleDecode, Value: excerpt(data),
-		MessageZh: "不是有效的JSON对象：" + msg, MessageEn: "not a valid JSON object: " + msg}}}
+	return FieldError{Rule: RuleDecode, Value: excerpt(data),
+		MessageZh: "不是有效的JSON对象：" + msg, MessageEn: "not a valid JSON object: " + msg}
 }
 
 func typeZh(kind string) string {
@@ -94,6 +113,18 @@ func typeZh(kind string) string {
 		return "对象"
 	}
 	return kind
+}
+
+func typeEn(t string) string {
+	switch {
+	case t == "int":
+		return "an integer"
+	case t == "string" || strings.HasSuffix(t, "MilestoneStatus") || strings.HasSuffix(t, "Category") || strings.HasSuffix(t, "Stage"):
+		return "a string"
+	case strings.HasPrefix(t, "[]"):
+		return "an array"
+	}
+	return t
 }
 
 func excerpt(b []byte) string {

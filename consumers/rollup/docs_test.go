@@ -2,12 +2,11 @@ package rollup_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/keyproject/kpp/consumers/rating"
+	"github.com/keyproject/kpp/internal/testenv"
 	"github.com/keyproject/kpp/schema"
 )
 
@@ -15,17 +14,7 @@ import (
 // review fixture's weekly, ten-day and monthly reviews and checks that each
 // returns rows.
 func TestDocsQueriesRun(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "dispatch.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var queries []string
-	for _, block := range strings.Split(string(doc), "```sql\n")[1:] {
-		queries = append(queries, strings.SplitN(block, "```", 2)[0])
-	}
-	if len(queries) == 0 {
-		t.Fatal("docs/dispatch.md has no sql examples")
-	}
+	queries := testenv.SQLExamples(t, filepath.Join("..", "..", "docs", "dispatch.md"))
 	st, _ := setupReview(t)
 	ctx := context.Background()
 	for _, p := range []schema.ReviewPeriod{w40, w41, octD1, sepMonthly} {

@@ -2,9 +2,7 @@ package schedule
 
 import (
 	"context"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,17 +14,7 @@ import (
 // test's ClickHouse with an ok and a failed run recorded, and checks that
 // each returns rows.
 func TestDocsQueriesRun(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "schedule.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var queries []string
-	for _, block := range strings.Split(string(doc), "```sql\n")[1:] {
-		queries = append(queries, strings.SplitN(block, "```", 2)[0])
-	}
-	if len(queries) == 0 {
-		t.Fatal("docs/schedule.md has no sql examples")
-	}
+	queries := testenv.SQLExamples(t, filepath.Join("..", "..", "docs", "schedule.md"))
 	ctx := context.Background()
 	st := openStore(t, testenv.ClickHouseDSN(t))
 	p, _ := schema.ParseReviewPeriod(schema.ReviewWeekly, "2025-W40")

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -144,4 +145,23 @@ func Eventually(tb testing.TB, timeout time.Duration, cond func() bool, msg stri
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// SQLExamples returns the SQL of every ```sql fenced block of a Markdown
+// file, for tests that run the queries a document shows. It fails the test
+// when the file cannot be read or has no SQL block.
+func SQLExamples(tb testing.TB, path string) []string {
+	tb.Helper()
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var queries []string
+	for _, block := range strings.Split(string(doc), "```sql\n")[1:] {
+		queries = append(queries, strings.SplitN(block, "```", 2)[0])
+	}
+	if len(queries) == 0 {
+		tb.Fatalf("%s has no ```sql examples", path)
+	}
+	return queries
 }

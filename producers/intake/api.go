@@ -352,55 +352,7 @@ func excerpt(b []byte, n int) string {
 }
 
 // decodeProblem turns a decoding error of one report into a field error.
-func decodeProblem(err error, raw []byte) schema.FieldError {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		field := te.Field
-		if field == "" {
-			return schema.FieldError{Rule: schema.RuleType, Value: excerpt(raw, 60),
-				MessageZh: "应为报告对象（JSON对象）", MessageEn: "is a JSON " + te.Value + "; expected a report object"}
-		}
-		return schema.FieldError{Field: field, Value: te.Value, Rule: schema.RuleType,
-			MessageZh: "类型错误：应为" + typeZh(te.Type.Kind().String()), MessageEn: "has a JSON " + te.Value + "; expected " + typeEn(te.Type.String())}
-	}
-	msg := err.Error()
-	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return schema.FieldError{Field: strings.Trim(f, `"`), Rule: schema.RuleDecode,
-			MessageZh: "未知字段（请检查拼写）", MessageEn: "is not a field of a report; check the spelling"}
-	}
-	var pe *time.ParseError
-	if errors.As(err, &pe) {
-		return schema.FieldError{Field: "reported_at", Value: pe.Value, Rule: schema.RuleDate,
-			MessageZh: "不是有效时间，应为 RFC 3339 格式，如 2025-10-03T09:30:00+08:00", MessageEn: "is not a time; expected RFC 3339 such as 2025-10-03T09:30:00+08:00"}
-	}
-	return schema.FieldError{Rule: schema.RuleDecode, Value: excerpt(raw, 60), MessageZh: "无法解析：" + msg, MessageEn: "cannot be read: " + msg}
-}
-
-func typeZh(kind string) string {
-	switch kind {
-	case "int", "int64", "int32":
-		return "整数"
-	case "string":
-		return "文本"
-	case "slice":
-		return "列表"
-	case "struct", "ptr":
-		return "对象"
-	}
-	return kind
-}
-
-func typeEn(t string) string {
-	switch {
-	case t == "int":
-		return "an integer"
-	case t == "string" || strings.HasSuffix(t, "MilestoneStatus"):
-		return "a string"
-	case strings.HasPrefix(t, "[]"):
-		return "an array"
-	}
-	return t
-}
+func decodeProblem(err error, raw []byte) schema.FieldError { return schema.JSONProblem(err, raw) }
 
 // apiUpload is POST /api/v1/uploads: a multipart form with the sheet in
 // the field "file".
