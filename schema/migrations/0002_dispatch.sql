@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS dispatch_projects
     period               String COMMENT 'period key: 2025-W39, 2025-09-D2 or 2025-09',
     period_start         Date COMMENT 'first day of the period',
     period_end           Date COMMENT 'last day of the period',
-    cutoff               DateTime('Asia/Shanghai') COMMENT 'data received before this instant is reviewed (weekly, dekad); monthly reviews use all data of the month',
+    cutoff               DateTime('Asia/Shanghai') COMMENT 'data received before this instant is reviewed: the period''s end (weekly, dekad), the second after the run started (monthly)',
     project_id           String COMMENT 'project id',
     name_zh              String COMMENT 'project name',
     region               String COMMENT 'city/county',
