@@ -170,7 +170,7 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 
 	// 8. The monthly review (月例会), run and recorded as the schedule would.
 	rules := rating.DefaultRules()
-	sched, err := schedule.New(nc.js, st, reviewJob(st, rules), schedule.Config{Rules: rules.JSON(), Logger: log})
+	sched, err := schedule.New(nc.js, st, reviewJob(st, rules, log), schedule.Config{Rules: rules.JSON(), Logger: log})
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -47,10 +48,16 @@ func (f scheduleFlags) config(rules rating.Rules, log *slog.Logger) (schedule.Co
 }
 
 // reviewJob computes a review with rollup.Run for the scheduler, which
-// records the run in rollup_runs and publishes its summary.
-func reviewJob(st *chstore.Store, rules rating.Rules) schedule.Job {
+// records the run in rollup_runs and publishes its summary. A period before
+// any project was registered (a new installation catching up) is an empty
+// review, not a failure: the run is recorded with no rows.
+func reviewJob(st *chstore.Store, rules rating.Rules, log *slog.Logger) schedule.Job {
 	return func(ctx context.Context, r schedule.Request) (schedule.Result, error) {
 		sum, err := rollup.Run(ctx, st, r.Period, rules, rollup.RunOptions{RunID: r.RunID, Now: r.Now})
+		if errors.Is(err, rollup.ErrNoProjects) {
+			log.Info("no project registered before the cut-off: nothing to review", "kind", r.Period.Kind, "period", r.Period.Key(), "run_id", r.RunID)
+			return schedule.Result{Rules: rules.JSON()}, nil
+		}
 		if err != nil {
 			return schedule.Result{}, err
 		}

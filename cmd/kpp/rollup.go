@@ -69,7 +69,7 @@ func (c *rollupKindCmd) Run(ctx context.Context, e *env, kctx *kong.Context) err
 		return err
 	}
 	defer nc.Close()
-	s, err := schedule.New(nc.js, st, reviewJob(st, rules), schedule.Config{Rules: rules.JSON(), Logger: e.log})
+	s, err := schedule.New(nc.js, st, reviewJob(st, rules, e.log), schedule.Config{Rules: rules.JSON(), Logger: e.log})
 	if err != nil {
 		return err
 	}

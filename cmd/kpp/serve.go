@@ -78,7 +78,7 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
-	sched, err := schedule.New(nc.js, st, reviewJob(st, rules), scfg)
+	sched, err := schedule.New(nc.js, st, reviewJob(st, rules, e.log), scfg)
 	if err != nil {
 		return fmt.Errorf("schedule: %w", err)
 	}
