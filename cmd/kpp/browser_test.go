@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,29 +15,10 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/keyproject/kpp/consumers/chstore"
+	"github.com/keyproject/kpp/internal/browsertest"
 	"github.com/keyproject/kpp/internal/testenv"
 	"github.com/keyproject/kpp/schema"
 )
-
-// chromiumBinary finds a Chromium binary: $KPP_CHROMIUM, else Debian's
-// chromium on the PATH. Without one the test is skipped, except under
-// CI=true where it fails.
-func chromiumBinary(t *testing.T) string {
-	t.Helper()
-	for _, c := range []string{os.Getenv("KPP_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
-		if c == "" {
-			continue
-		}
-		if p, err := exec.LookPath(c); err == nil {
-			return p
-		}
-	}
-	if testenv.InCI() {
-		t.Fatal("Chromium is required under CI=true for the browser test: apt-get install -y chromium (or set KPP_CHROMIUM)")
-	}
-	t.Skip("skipping the browser test: no chromium on the PATH (apt-get install -y chromium, or set KPP_CHROMIUM)")
-	return ""
-}
 
 // The clerk's whole path through the real binary's servers: the operator
 // adds the department (kpp dept add) and registers its project (kpp
@@ -47,7 +27,7 @@ func chromiumBinary(t *testing.T) string {
 // beside the field, fixes it, submits and gets the receipt; ingest then
 // stores the report in ClickHouse as typed, with source web.
 func TestBrowserReportEndToEnd(t *testing.T) {
-	bin := chromiumBinary(t)
+	browsertest.Binary(t) // skip (or, under CI=true, fail) before starting the servers
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dsn := testenv.ClickHouseDSN(t)
@@ -141,23 +121,7 @@ func TestBrowserReportEndToEnd(t *testing.T) {
 	// The clerk, in a real browser.
 	bctx, bcancel := context.WithTimeout(ctx, 60*time.Second)
 	defer bcancel()
-	actx, acancel := chromedp.NewExecAllocator(bctx,
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-	)
-	defer acancel()
-	cctx, ccancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer ccancel()
+	cctx := browsertest.New(t, bctx)
 
 	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()

@@ -95,7 +95,7 @@ func TestCommandsEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dsn := testenv.ClickHouseDSN(t)
-	natsSrv, _, _ := testenv.NATS(t)
+	natsSrv, _, js := testenv.NATS(t)
 	conn := []string{"--nats-url", natsSrv.URL(), "--clickhouse", dsn}
 	httpAddr := freeAddr(t)
 	deptFile := filepath.Join(t.TempDir(), "departments.json")
@@ -184,7 +184,16 @@ func TestCommandsEndToEnd(t *testing.T) {
 	testenv.Eventually(t, 60*time.Second, func() bool { return count() == wantReports }, "investment_reports has %d rows, want %d", count(), wantReports)
 
 	// A department reports October through the HTTP API of kpp serve with its
-	// token; the report reaches ClickHouse.
+	// token; the report reaches ClickHouse. The intake checks ownership in
+	// KPP_PROJECTS, which ingest writes just after storing the rows.
+	testenv.Eventually(t, 30*time.Second, func() bool {
+		kv, err := js.KeyValue(ctx, schema.ProjectsBucket)
+		if err != nil {
+			return false
+		}
+		_, err = kv.Get(ctx, "qingyuan-pumped-storage")
+		return err == nil
+	}, "ingest did not record the project's owner in %s", schema.ProjectsBucket)
 	var sepYTD string
 	for _, r := range good {
 		if r.ProjectID == "qingyuan-pumped-storage" && r.Period == "2025-09" {

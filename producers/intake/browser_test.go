@@ -2,45 +2,22 @@ package intake_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/keyproject/kpp/internal/testenv"
+	"github.com/keyproject/kpp/internal/browsertest"
 	"github.com/keyproject/kpp/producers/intake"
 	"github.com/keyproject/kpp/schema"
 )
-
-// chromium finds a Chromium binary: $KPP_CHROMIUM, else Debian's
-// chromium on the PATH. Without one the test is skipped, except under
-// CI=true where it fails.
-func chromium(t *testing.T) string {
-	t.Helper()
-	candidates := []string{os.Getenv("KPP_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"}
-	for _, c := range candidates {
-		if c == "" {
-			continue
-		}
-		if p, err := exec.LookPath(c); err == nil {
-			return p
-		}
-	}
-	if testenv.InCI() {
-		t.Fatal("Chromium is required under CI=true for the browser test: apt-get install -y chromium (or set KPP_CHROMIUM)")
-	}
-	t.Skip("skipping the browser test: no chromium on the PATH (apt-get install -y chromium, or set KPP_CHROMIUM)")
-	return ""
-}
 
 // A clerk in a real headless Chromium: signs in, fills a report with an
 // error, sees the error beside the field, fixes it, submits, sees the
 // receipt; the report is then in the NATS stream.
 func TestBrowserReport(t *testing.T) {
-	bin := chromium(t)
+	browsertest.Binary(t) // skip (or, under CI=true, fail) before starting the servers
 	e := newEnv(t, intake.Config{})
 	if res := e.post(tokFGJ, report(pumped, "2025-08", "12000", "98000", "356000", nil)); res.status != 201 {
 		t.Fatalf("August: %d %s", res.status, res.body)
@@ -49,23 +26,7 @@ func TestBrowserReport(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	actx, acancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-	)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer bcancel()
+	bctx := browsertest.New(t, ctx)
 
 	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
