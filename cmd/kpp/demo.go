@@ -20,6 +20,7 @@ import (
 	"github.com/keyproject/kpp/consumers/report"
 	"github.com/keyproject/kpp/consumers/schedule"
 	"github.com/keyproject/kpp/internal/chserver"
+	"github.com/keyproject/kpp/producers/credentials"
 	"github.com/keyproject/kpp/producers/demo"
 	"github.com/keyproject/kpp/producers/submit"
 	"github.com/keyproject/kpp/schema"
@@ -30,7 +31,8 @@ type demoCmd struct {
 	ClickHouse  string        `name:"clickhouse" env:"KPP_DEMO_CLICKHOUSE" help:"Use this ClickHouse DSN instead of starting a local clickhouse-server (the database is emptied)."`
 	Period      string        `name:"period" default:"2025-09" help:"Last reported month and the board's month, YYYY-MM."`
 	Format      string        `name:"format" short:"f" default:"table" enum:"table,csv,md" help:"Format of the printed board."`
-	KeepRunning bool          `name:"keep-running" help:"Keep ClickHouse and NATS running after the board is printed, to query them; stop with Ctrl-C."`
+	KeepRunning bool          `name:"keep-running" help:"Keep ClickHouse, NATS, ingest and the web pages (reports, a demo department's intake) running after the board is printed; stop with Ctrl-C."`
+	HTTPListen  string        `name:"http-listen" default:"127.0.0.1:8080" help:"With --keep-running: address of the web pages (port 0 picks a free one)."`
 	Timeout     time.Duration `name:"timeout" default:"2m" help:"Give up if ingest has not stored everything by then."`
 	Verbose     bool          `name:"verbose" short:"v" help:"Show the components' logs (ingest, producer) besides the demo's progress."`
 }
@@ -196,6 +198,7 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 		files = append(files, path)
 	}
 	step("wrote the printable page and the workbook: %s", strings.Join(files, ", "))
+	step("note: lateness (迟报) is decided by the server's receive time; the demo's 2025 reports are received today, so they count as late")
 	fmt.Fprintln(e.out)
 	if err := b.Render(e.out, c.Format); err != nil {
 		return err
@@ -212,9 +215,34 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 	step("done")
 
 	if c.KeepRunning {
-		fmt.Fprintf(e.out, "\nStill running. ClickHouse: %s (read-only user: analyst); NATS: %s. Ctrl-C stops.\n", dsn, nc.server.URL())
-		<-ctx.Done()
+		return c.keepRunning(ctx, e, log, st, nc, dsn, rp)
 	}
+	return nil
+}
+
+// keepRunning serves the web pages with a demo department that owns
+// 庆元抽水蓄能电站, and waits for Ctrl-C.
+func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st *chstore.Store, nc *natsConn, dsn string, rp schema.ReviewPeriod) error {
+	deptFile := filepath.Join(c.Dir, "departments.json")
+	store, err := credentials.New(credentials.Config{Path: deptFile, Logger: log})
+	if err != nil {
+		return err
+	}
+	iss, err := store.Add("qy-nyj", "庆元县能源局")
+	if err != nil {
+		return err
+	}
+	web, err := startWeb(ctx, c.HTTPListen, st, nc, intakeFlags{deptFileFlags: deptFileFlags{File: deptFile},
+		MaxBody: 1 << 20, MaxUpload: 10 << 20, MaxRows: 5000, RatePerSecond: 5, RateBurst: 20}, log)
+	if err != nil {
+		return err
+	}
+	defer web.Close()
+	fmt.Fprintf(e.out, "\nStill running; Ctrl-C stops.\n")
+	fmt.Fprintf(e.out, "  reports:   %sreports/monthly/%s\n", web.url, rp.Key())
+	fmt.Fprintf(e.out, "  intake:    %sintake/  — sign in as 庆元县能源局 (qy-nyj) with the token %s\n", web.url, iss.Token)
+	fmt.Fprintf(e.out, "  ClickHouse: %s (read-only user: analyst)\n  NATS:      %s\n", dsn, nc.server.URL())
+	<-ctx.Done()
 	return nil
 }
 

@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/keyproject/kpp/consumers/ingest"
-	"github.com/keyproject/kpp/consumers/report"
 	"github.com/keyproject/kpp/consumers/schedule"
 	"github.com/keyproject/kpp/producers/credentials"
 	"github.com/keyproject/kpp/producers/natsauth"
@@ -83,31 +80,11 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 		return fmt.Errorf("schedule: %w", err)
 	}
 
-	var srv *http.Server
+	var srv *webServer
 	if c.HTTPListen != "" {
-		reports, err := report.NewHandler(st, report.Config{Logger: e.log})
-		if err != nil {
+		if srv, err = startWeb(ctx, c.HTTPListen, st, nc, c.intakeFlags, e.log); err != nil {
 			return err
 		}
-		intakeHandler, err := c.intakeFlags.handler(ctx, nc.js, e.log)
-		if err != nil {
-			return err
-		}
-		h := http.NewServeMux()
-		h.Handle("/", reports)
-		h.Handle("/intake/", intakeHandler)
-		h.Handle("/api/v1/", intakeHandler)
-		ln, err := net.Listen("tcp", c.HTTPListen)
-		if err != nil {
-			return fmt.Errorf("--http-listen %s: %w", c.HTTPListen, err)
-		}
-		srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				e.log.Error("web server stopped", "err", err)
-			}
-		}()
-		e.log.Info("web server listening", "url", "http://"+ln.Addr().String()+"/")
 	}
 
 	runCtx, stop := context.WithCancel(ctx)
@@ -120,11 +97,7 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 	// The first component to stop ends the others.
 	first := <-done
 	stop()
-	if srv != nil {
-		shutdown, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
-		_ = srv.Shutdown(shutdown)
-		cancelShutdown()
-	}
+	srv.Close()
 	second := <-done
 	t := in.Stats().Total()
 	e.log.Info("stopped", "accepted", t.Accepted, "duplicates", t.Duplicate, "rejected", t.Rejected)

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/keyproject/kpp/consumers/chstore"
+	"github.com/keyproject/kpp/consumers/report"
+)
+
+// webServer serves the pages of kpp serve: the reviews (/, /reports/…,
+// /healthz), the departments' intake (/intake/) and its API (/api/v1/).
+type webServer struct {
+	srv *http.Server
+	url string
+}
+
+func startWeb(ctx context.Context, listen string, st *chstore.Store, nc *natsConn, f intakeFlags, log *slog.Logger) (*webServer, error) {
+	reports, err := report.NewHandler(st, report.Config{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	intakeHandler, err := f.handler(ctx, nc.js, log)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", reports)
+	mux.Handle("/intake/", intakeHandler)
+	mux.Handle("/api/v1/", intakeHandler)
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return nil, fmt.Errorf("--http-listen %s: %w", listen, err)
+	}
+	w := &webServer{
+		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute},
+		url: "http://" + ln.Addr().String() + "/",
+	}
+	go func() {
+		if err := w.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("web server stopped", "err", err)
+		}
+	}()
+	log.Info("web server listening", "url", w.url)
+	return w, nil
+}
+
+// Close stops the server, letting requests in flight finish for up to 10s.
+// A nil server is a no-op.
+func (w *webServer) Close() {
+	if w == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = w.srv.Shutdown(ctx)
+}
