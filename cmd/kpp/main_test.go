@@ -354,3 +354,37 @@ func TestDemoPrintsTheBoard(t *testing.T) {
 		}
 	}
 }
+
+// kpp demo --keep-running serves the board and the intake until stopped.
+func TestDemoKeepRunningServesThePages(t *testing.T) {
+	testenv.ClickHouseDSN(t) // fails loudly under CI=true when ClickHouse is missing
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr := freeAddr(t)
+	type result struct {
+		code     int
+		out, err string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, out, errOut := kpp(t, ctx, "demo", "--dir", filepath.Join(t.TempDir(), "demo"), "--keep-running", "--http-listen", addr)
+		done <- result{code, out, errOut}
+	}()
+	get := func(path string) int {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	testenv.Eventually(t, 90*time.Second, func() bool { return get("/reports/monthly/2025-09") == 200 }, "the demo's board page is not served")
+	if code := get("/intake/"); code != 200 && code != 303 {
+		t.Errorf("GET /intake/: %d", code)
+	}
+	cancel()
+	r := <-done
+	if r.code != 0 || !strings.Contains(r.out, "sign in as 庆元县能源局 (qy-nyj) with the token kpp_") {
+		t.Errorf("demo --keep-running: exit %d\n%s\n%s", r.code, r.out, r.err)
+	}
+}
