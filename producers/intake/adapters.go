@@ -12,18 +12,34 @@ import (
 // producers/credentials: a refused token (*credentials.TokenError) becomes
 // a [*TokenRefusal] with the store's own message; any other error (the file
 // cannot be read) is the server's problem (503).
-func CredentialsAuth(st *credentials.Store) Authenticator {
-	return AuthFunc(func(token string) (Department, error) {
-		d, err := st.Verify(token)
-		var te *credentials.TokenError
-		if errors.As(err, &te) {
-			return Department{}, &TokenRefusal{MessageEn: te.MessageEn, MessageZh: te.MessageZh, Err: te}
-		}
-		if err != nil {
-			return Department{}, err
-		}
-		return Department{ID: d.ID, Name: d.Name}, nil
-	})
+//
+// It is also a [CredentialChecker]: a web session ends at its next request
+// once its token was rotated, or its department disabled or removed.
+func CredentialsAuth(st *credentials.Store) Authenticator { return credentialsAuth{st} }
+
+type credentialsAuth struct{ st *credentials.Store }
+
+func (a credentialsAuth) Verify(token string) (Department, error) {
+	d, err := a.st.Verify(token)
+	var te *credentials.TokenError
+	if errors.As(err, &te) {
+		return Department{}, &TokenRefusal{MessageEn: te.MessageEn, MessageZh: te.MessageZh, Err: te}
+	}
+	if err != nil {
+		return Department{}, err
+	}
+	return Department{ID: d.ID, Name: d.Name, Credential: d.TokenID}, nil
+}
+
+func (a credentialsAuth) Current(dept, credential string) (bool, error) {
+	d, err := a.st.Get(dept)
+	if errors.Is(err, credentials.ErrUnknownDepartment) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !d.Disabled && d.TokenID == credential, nil
 }
 
 // SheetReaderOf reads uploads with producers/sheet. opts gives the clock

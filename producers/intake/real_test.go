@@ -87,6 +87,34 @@ func TestRealCredentials(t *testing.T) {
 	}
 }
 
+// A web session ends at its next request once its token was rotated or
+// its department disabled: the clerk must sign in again with the new token.
+func TestRealRotationEndsWebSessions(t *testing.T) {
+	e := newRealEnv(t, intake.Limits{})
+	c := e.clerk()
+	c.signIn(e.fgj)
+	if p := c.get("/intake/projects"); p.status != 200 {
+		t.Fatalf("signed in: %d %s", p.status, p.body)
+	}
+	tok, err := e.store.Rotate(fgj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.get("/intake/projects"); p.status != http.StatusSeeOther || p.location != "/intake/login" {
+		t.Fatalf("after rotation: %d %q, want a redirect to sign in", p.status, p.location)
+	}
+	c.signIn(tok)
+	if p := c.get("/intake/projects"); p.status != 200 {
+		t.Fatalf("signed in with the new token: %d", p.status)
+	}
+	if err := e.store.Disable(fgj); err != nil {
+		t.Fatal(err)
+	}
+	if p := c.get("/intake/projects"); p.status != http.StatusSeeOther {
+		t.Fatalf("after disabling: %d, want a redirect to sign in", p.status)
+	}
+}
+
 // The department's template, downloaded from the page, filled as a clerk
 // would, uploaded: every row is published; its cells' problems are named
 // by cell.

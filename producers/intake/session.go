@@ -27,8 +27,10 @@ const LangCookie = "kpp_lang"
 
 // session is a signed-in department.
 type session struct {
-	Dept  string `json:"d"`
-	Name  string `json:"n,omitempty"`
+	Dept string `json:"d"`
+	Name string `json:"n,omitempty"`
+	// Cred is the credential that signed in (Department.Credential).
+	Cred  string `json:"c,omitempty"`
 	Exp   int64  `json:"e"`
 	Nonce string `json:"x"`
 }

@@ -16,6 +16,10 @@ type Department struct {
 	ID string `json:"id"`
 	// Name is the department's name, e.g. "庆元县发展和改革局"; may be empty.
 	Name string `json:"name,omitempty"`
+	// Credential names the credential that signed in (for
+	// producers/credentials, the token id). A web session remembers it and
+	// ends once an [CredentialChecker] says it is no longer current.
+	Credential string `json:"-"`
 }
 
 // Authenticator verifies a department token. Verify returns the token's
@@ -26,6 +30,16 @@ type Department struct {
 // through [AuthFunc] (docs/intake.md has the adapter).
 type Authenticator interface {
 	Verify(token string) (Department, error)
+}
+
+// CredentialChecker is implemented by an [Authenticator] that can tell
+// whether the credential a web session signed in with is still the
+// department's current one. With it, rotating or disabling a token ends
+// the sessions signed in with the old one at their next request.
+type CredentialChecker interface {
+	// Current reports whether credential is still valid for department
+	// dept. An error is the server's problem.
+	Current(dept, credential string) (bool, error)
 }
 
 // TokenRefusal is an [Authenticator]'s refusal of a token with a

@@ -130,6 +130,21 @@ func (s *Server) webSession(w http.ResponseWriter, r *http.Request) (*session, b
 		http.Redirect(w, r, webPrefix+"login", http.StatusSeeOther)
 		return nil, false
 	}
+	if cc, ok := s.cfg.Auth.(CredentialChecker); ok {
+		current, err := cc.Current(sess.Dept, sess.Cred)
+		if err != nil {
+			s.log.Error("check the session's credential", "department", sess.Dept, "error", err)
+			http.Error(w, "credentials unavailable; try again later / 凭据暂不可用，请稍后再试", http.StatusServiceUnavailable)
+			return nil, false
+		}
+		if !current {
+			// The token was rotated or the department disabled: sign in again.
+			s.log.Info("session ended: its credential is no longer current", "department", sess.Dept)
+			s.setCookie(w, r, SessionCookie, "", -1, true, http.SameSiteStrictMode)
+			http.Redirect(w, r, webPrefix+"login", http.StatusSeeOther)
+			return nil, false
+		}
+	}
 	if !s.allow(w, sess.department()) {
 		lang := s.language(w, r)
 		s.message(w, r, sess, http.StatusTooManyRequests, fmt.Sprintf(tr(lang, "ratelimited"), w.Header().Get("Retry-After")))
@@ -196,7 +211,7 @@ func (s *Server) webLogin(w http.ResponseWriter, r *http.Request) {
 		s.failure(w, r, err)
 		return
 	}
-	sess := &session{Dept: d.ID, Name: d.Name, Exp: s.cfg.Now().Add(s.cfg.SessionTTL).Unix(), Nonce: nonce}
+	sess := &session{Dept: d.ID, Name: d.Name, Cred: d.Credential, Exp: s.cfg.Now().Add(s.cfg.SessionTTL).Unix(), Nonce: nonce}
 	s.setCookie(w, r, SessionCookie, s.sign.encode(sess), int(s.cfg.SessionTTL.Seconds()), true, http.SameSiteStrictMode)
 	s.log.Info("signed in", "department", d.ID)
 	http.Redirect(w, r, webPrefix+"projects", http.StatusSeeOther)
