@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -81,7 +80,7 @@ func TestRealCredentials(t *testing.T) {
 		t.Fatal("a refused token published")
 	}
 	// The web sign-in shows the store's message too.
-	p := e.clerk().post("/intake/login", url.Values{"token": {e.fgj}})
+	p := e.clerk().login(e.fgj)
 	if p.status != 401 || !strings.Contains(p.text("login-error"), "已于") || !strings.Contains(p.text("login-error"), "更换，旧令牌不再有效") {
 		t.Fatalf("sign in with a rotated token: %d %s", p.status, p.text("login-error"))
 	}

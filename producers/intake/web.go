@@ -2,6 +2,7 @@ package intake
 
 import (
 	"bytes"
+	"crypto/subtle"
 	"embed"
 	"errors"
 	"fmt"
@@ -176,25 +177,49 @@ func (s *Server) webHome(w http.ResponseWriter, r *http.Request) {
 type loginPage struct {
 	base
 	Error string
+	// CSRF is the sign-in form's double-submit token: the same random
+	// value in a cookie and in the form, so another site cannot sign a
+	// clerk in as its own department (login CSRF).
+	CSRF string
+}
+
+// LoginCSRFCookie holds the sign-in form's double-submit token.
+const LoginCSRFCookie = "kpp_login_csrf"
+
+// renderLogin renders the sign-in page with a fresh sign-in token.
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, b base, errMsg string) {
+	tok, err := randomHex(s.cfg.Random, 16)
+	if err != nil {
+		s.failure(w, r, err)
+		return
+	}
+	s.setCookie(w, r, LoginCSRFCookie, tok, 3600, true, http.SameSiteStrictMode)
+	s.render(w, status, "login", loginPage{base: b, Error: errMsg, CSRF: tok})
 }
 
 func (s *Server) webLoginPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "login", loginPage{base: s.base(w, r, nil)})
+	s.renderLogin(w, r, http.StatusOK, s.base(w, r, nil), "")
 }
 
 func (s *Server) webLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	b := s.base(w, r, nil)
+	if c, err := r.Cookie(LoginCSRFCookie); err != nil || c.Value == "" ||
+		subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("login_csrf"))) != 1 {
+		s.log.Info("sign-in refused: the form did not come from the sign-in page", "remote", r.RemoteAddr)
+		s.renderLogin(w, r, http.StatusForbidden, b, tr(b.Lang, "csrf"))
+		return
+	}
 	token := strings.TrimSpace(r.PostFormValue("token"))
 	if token == "" {
-		s.render(w, http.StatusBadRequest, "login", loginPage{base: b, Error: tr(b.Lang, "login.missing")})
+		s.renderLogin(w, r, http.StatusBadRequest, b, tr(b.Lang, "login.missing"))
 		return
 	}
 	d, err := s.verify(token)
 	if err != nil {
 		if !errors.Is(err, ErrUnauthorized) {
 			s.log.Error("cannot verify department tokens", "path", r.URL.Path, "err", err)
-			s.render(w, http.StatusServiceUnavailable, "login", loginPage{base: b, Error: tr(b.Lang, "unavailable")})
+			s.renderLogin(w, r, http.StatusServiceUnavailable, b, tr(b.Lang, "unavailable"))
 			return
 		}
 		s.log.Info("sign-in refused", "remote", r.RemoteAddr, "err", err)
@@ -203,9 +228,10 @@ func (s *Server) webLogin(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &ref) && ref.MessageZh != "" {
 			msg = pick(b.Lang, ref.MessageZh, ref.MessageEn)
 		}
-		s.render(w, http.StatusUnauthorized, "login", loginPage{base: b, Error: msg})
+		s.renderLogin(w, r, http.StatusUnauthorized, b, msg)
 		return
 	}
+	s.setCookie(w, r, LoginCSRFCookie, "", -1, true, http.SameSiteStrictMode)
 	nonce, err := randomHex(s.cfg.Random, 16)
 	if err != nil {
 		s.failure(w, r, err)

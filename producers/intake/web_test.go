@@ -63,10 +63,19 @@ func (c *clerk) post(path string, form url.Values) page {
 	return c.do(req)
 }
 
+// login posts the sign-in form of the sign-in page (with its CSRF token)
+// with the token.
+func (c *clerk) login(token string) page {
+	c.e.t.Helper()
+	f := c.get("/intake/login").form(c.e.t, "login-form")
+	f.Set("token", token)
+	return c.post("/intake/login", f)
+}
+
 // signIn signs in with the token and checks the redirect to the projects.
 func (c *clerk) signIn(token string) {
 	c.e.t.Helper()
-	p := c.post("/intake/login", url.Values{"token": {token}})
+	p := c.login(token)
 	if p.status != http.StatusSeeOther || p.location != "/intake/projects" {
 		c.e.t.Fatalf("sign in: %d %q %s", p.status, p.location, p.body)
 	}
@@ -194,11 +203,18 @@ func TestWebSignIn(t *testing.T) {
 	if p := c.get("/intake/projects"); p.status != http.StatusSeeOther || p.location != "/intake/login" {
 		t.Fatalf("signed out: %d %q", p.status, p.location)
 	}
-	p := c.post("/intake/login", url.Values{"token": {"kpp_fgj_wrong"}})
+	// A sign-in form that did not come from the sign-in page (login CSRF)
+	// is refused.
+	if p := c.post("/intake/login", url.Values{"token": {tokFGJ}}); p.status != http.StatusForbidden || !strings.Contains(p.text("login-error"), "页面已过期") {
+		t.Fatalf("sign-in without the page's token: %d %s", p.status, p.body)
+	}
+	p := c.login("kpp_fgj_wrong")
 	if p.status != http.StatusUnauthorized || !strings.Contains(p.text("login-error"), "令牌无效") {
 		t.Fatalf("wrong token: %d %s", p.status, p.body)
 	}
-	req, _ := http.NewRequest("POST", e.ts.URL+"/intake/login", strings.NewReader(url.Values{"token": {tokFGJ}}.Encode()))
+	f := c.get("/intake/login").form(t, "login-form")
+	f.Set("token", tokFGJ)
+	req, _ := http.NewRequest("POST", e.ts.URL+"/intake/login", strings.NewReader(f.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	res, err := c.c.Do(req)
 	if err != nil {
