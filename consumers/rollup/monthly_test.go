@@ -35,14 +35,7 @@ var (
 func setup(t *testing.T) (*chstore.Store, []schema.Event) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := chstore.Open(ctx, testenv.ClickHouseDSN(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := rolluptest.Store(t)
 	events, err := rolluptest.ReadEvents(filepath.Join("..", "..", "testdata", "rollup", "events.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -198,14 +191,7 @@ func TestMonthlyWithRatioRules(t *testing.T) {
 
 func TestMonthlyRejects(t *testing.T) {
 	ctx := context.Background()
-	st, err := chstore.Open(ctx, testenv.ClickHouseDSN(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := rolluptest.Store(t)
 	tests := []struct {
 		name   string
 		period schema.Period
@@ -230,7 +216,7 @@ func TestMonthlyRejects(t *testing.T) {
 	if n := countRows(t, st, "dispatch_monthly", september); n != 0 {
 		t.Fatalf("a rejected run wrote %d rows", n)
 	}
-	_, err = rollup.Load(ctx, st, monthOf(september))
+	_, err := rollup.Load(ctx, st, monthOf(september))
 	if !errors.Is(err, rollup.ErrNotComputed) || !strings.Contains(err.Error(), "kpp rollup monthly --period 2025-09") {
 		t.Fatalf("Load of an empty month = %v, want ErrNotComputed suggesting the command", err)
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/keyproject/kpp/consumers/rating"
 	"github.com/keyproject/kpp/consumers/rollup"
 	"github.com/keyproject/kpp/consumers/rollup/rolluptest"
-	"github.com/keyproject/kpp/internal/testenv"
 	"github.com/keyproject/kpp/schema"
 )
 
@@ -41,14 +40,7 @@ func period(kind, key string) schema.ReviewPeriod {
 func setupReview(t *testing.T) (*chstore.Store, []rolluptest.Receipt) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := chstore.Open(ctx, testenv.ClickHouseDSN(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := rolluptest.Store(t)
 	receipts, err := rolluptest.ReadReceipts(filepath.Join("..", "..", "testdata", "review", "receipts.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -400,14 +392,7 @@ func TestPhasedPlanBasis(t *testing.T) {
 
 func TestRunAndLoadReject(t *testing.T) {
 	ctx := context.Background()
-	st, err := chstore.Open(ctx, testenv.ClickHouseDSN(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := rolluptest.Store(t)
 	tests := []struct {
 		name   string
 		p      schema.ReviewPeriod
@@ -433,7 +418,7 @@ func TestRunAndLoadReject(t *testing.T) {
 			}
 		})
 	}
-	_, err = rollup.Load(ctx, st, w41)
+	_, err := rollup.Load(ctx, st, w41)
 	if !errors.Is(err, rollup.ErrNotComputed) || !strings.Contains(err.Error(), "compute it with `kpp rollup weekly --period 2025-W41`") {
 		t.Fatalf("Load of an absent review = %v", err)
 	}

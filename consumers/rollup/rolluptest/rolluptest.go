@@ -17,12 +17,14 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"testing"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/shopspring/decimal"
 
 	"github.com/keyproject/kpp/consumers/chstore"
+	"github.com/keyproject/kpp/internal/testenv"
 	"github.com/keyproject/kpp/schema"
 )
 
@@ -241,4 +243,20 @@ func mustDate(s string) time.Time {
 		panic(err)
 	}
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// Store opens a new, migrated database on the test's ClickHouse server
+// (internal/testenv) and closes it when the test ends.
+func Store(tb testing.TB) *chstore.Store {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := chstore.Open(ctx, testenv.ClickHouseDSN(tb), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return st
 }
