@@ -5,9 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,32 +35,10 @@ func TestBrowserReportEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	deptFile := filepath.Join(dir, "departments.json")
 
-	code, out, errOut := kpp(t, ctx, "dept", "add", "--file", deptFile, "--department", "qy-fgj", "--name", "庆元县发展和改革局")
-	if code != 0 {
-		t.Fatalf("dept add: exit %d %s", code, errOut)
-	}
-	token := regexp.MustCompile(`kpp_[0-9a-f]{12}_[A-Za-z0-9_-]+`).FindString(out)
-	if token == "" {
-		t.Fatalf("dept add printed no token:\n%s", out)
-	}
-
-	var wg sync.WaitGroup
-	var serveCode int
-	var serveErr string
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		serveCode, _, serveErr = kpp(t, ctx, "serve", "--nats-url", natsSrv.URL(), "--clickhouse", dsn, "--file", deptFile,
-			"--http-listen", httpAddr, "--schedule-weekly", "off", "--schedule-dekad", "off", "--schedule-monthly", "off",
-			"--flush-interval", "100ms")
-	}()
-	defer func() {
-		cancel()
-		wg.Wait()
-		if serveCode != 0 {
-			t.Errorf("serve exited %d: %s", serveCode, serveErr)
-		}
-	}()
+	token, _ := addDepartment(t, ctx, deptFile, "qy-fgj", "庆元县发展和改革局")
+	defer serveInBackground(t, ctx, cancel, "--nats-url", natsSrv.URL(), "--clickhouse", dsn, "--file", deptFile, "--http-listen", httpAddr)()
+	var code int
+	var out, errOut string
 
 	// The operator registers the department's project, with a plan for 2025.
 	const project = "qingyuan-pumped-storage"

@@ -10,9 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -99,31 +97,10 @@ func TestCommandsEndToEnd(t *testing.T) {
 	conn := []string{"--nats-url", natsSrv.URL(), "--clickhouse", dsn}
 	httpAddr := freeAddr(t)
 	deptFile := filepath.Join(t.TempDir(), "departments.json")
-	code, out, errOut := kpp(t, ctx, "dept", "add", "--file", deptFile, "--department", "qy-nyj", "--name", "庆元县能源局")
-	if code != 0 {
-		t.Fatalf("dept add: exit %d %s", code, errOut)
-	}
-	token := regexp.MustCompile(`kpp_[0-9a-f]{12}_[A-Za-z0-9_-]+`).FindString(out)
-	if token == "" {
-		t.Fatalf("dept add printed no token:\n%s", out)
-	}
-
-	var wg sync.WaitGroup
-	var serveCode int
-	var serveErr string
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		serveCode, _, serveErr = kpp(t, ctx, append([]string{"serve", "--flush-interval", "100ms", "--http-listen", httpAddr,
-			"--schedule-weekly", "off", "--schedule-dekad", "off", "--schedule-monthly", "off", "--file", deptFile}, conn...)...)
-	}()
-	defer func() {
-		cancel()
-		wg.Wait()
-		if serveCode != 0 {
-			t.Errorf("serve exited %d: %s", serveCode, serveErr)
-		}
-	}()
+	token, _ := addDepartment(t, ctx, deptFile, "qy-nyj", "庆元县能源局")
+	defer serveInBackground(t, ctx, cancel, append([]string{"--http-listen", httpAddr, "--file", deptFile}, conn...)...)()
+	var code int
+	var out, errOut string
 
 	d, err := demo.Build(demo.Config{})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -27,14 +26,10 @@ func TestSubmitAsDepartmentNATSUser(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	deptFile := filepath.Join(dir, "departments.json")
-	code, out, errOut := kpp(t, ctx, "dept", "add", "--file", deptFile, "--department", "qy-fgj", "--name", "庆元县发展和改革局")
-	if code != 0 {
-		t.Fatalf("dept add: %d %s", code, errOut)
-	}
-	deptPassword := regexp.MustCompile(`\n  password (\S+)`).FindStringSubmatch(out)
-	if deptPassword == nil {
-		t.Fatalf("no NATS password in:\n%s", out)
-	}
+	_, out := addDepartment(t, ctx, deptFile, "qy-fgj", "庆元县发展和改革局")
+	deptPassword := natsPassword(t, out)
+	var code int
+	var errOut string
 	store, err := credentials.Open(deptFile)
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +80,7 @@ func TestSubmitAsDepartmentNATSUser(t *testing.T) {
 	if err := os.WriteFile(file, []byte(report), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("KPP_NATS_PASSWORD", deptPassword[1])
+	t.Setenv("KPP_NATS_PASSWORD", deptPassword)
 	code, out, errOut = kpp(t, ctx, "submit", "--nats-url", srv.ClientURL(), "--nats-user", "qy-fgj", file)
 	if code != 0 || !strings.Contains(out, "1 record") {
 		t.Fatalf("submit as qy-fgj: exit %d\n%s\n%s", code, out, errOut)
@@ -132,11 +127,10 @@ func TestServeEmbeddedNATSAuthorization(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	deptFile := filepath.Join(dir, "departments.json")
-	code, out, errOut := kpp(t, ctx, "dept", "add", "--file", deptFile, "--department", "qy-fgj", "--name", "庆元县发展和改革局")
-	if code != 0 {
-		t.Fatalf("dept add: %d %s", code, errOut)
-	}
-	deptPassword := regexp.MustCompile(`\n  password (\S+)`).FindStringSubmatch(out)[1]
+	_, out := addDepartment(t, ctx, deptFile, "qy-fgj", "庆元县发展和改革局")
+	deptPassword := natsPassword(t, out)
+	var code int
+	var errOut string
 	natsAddr := freeAddr(t)
 	t.Setenv("KPP_NATS_PASSWORD", "the-service-password")
 	done := make(chan string, 1)
