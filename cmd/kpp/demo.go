@@ -215,14 +215,14 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 	step("done")
 
 	if c.KeepRunning {
-		return c.keepRunning(ctx, e, log, st, nc, dsn, rp)
+		return c.keepRunning(ctx, e, log, st, nc, in, dsn, rp)
 	}
 	return nil
 }
 
 // keepRunning serves the web pages with a demo department that owns
 // 庆元抽水蓄能电站, and waits for Ctrl-C.
-func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st *chstore.Store, nc *natsConn, dsn string, rp schema.ReviewPeriod) error {
+func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st *chstore.Store, nc *natsConn, in *ingest.Ingester, dsn string, rp schema.ReviewPeriod) error {
 	deptFile := filepath.Join(c.Dir, "departments.json")
 	store, err := credentials.New(credentials.Config{Path: deptFile, Logger: log})
 	if err != nil {
@@ -233,7 +233,7 @@ func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st 
 		return err
 	}
 	web, err := startWeb(ctx, c.HTTPListen, st, nc, intakeFlags{deptFileFlags: deptFileFlags{File: deptFile},
-		MaxBody: 1 << 20, MaxUpload: 10 << 20, MaxRows: 5000, RatePerSecond: 5, RateBurst: 20}, log)
+		MaxBody: 1 << 20, MaxUpload: 10 << 20, MaxRows: 5000, RatePerSecond: 5, RateBurst: 20}, in, log)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -257,7 +258,7 @@ func TestCommandsEndToEnd(t *testing.T) {
 		t.Errorf("xlsx to a terminal: exit %d: %s", code, errOut)
 	}
 	// The web server of kpp serve lists the reviews and serves them.
-	for _, path := range []string{"/", "/reports/monthly/2025-09", "/reports/monthly/2025-06.xlsx", "/healthz"} {
+	for _, path := range []string{"/", "/reports/monthly/2025-09", "/reports/monthly/2025-06.xlsx", "/healthz", "/metrics"} {
 		resp, err := http.Get("http://" + httpAddr + path)
 		if err != nil {
 			t.Fatalf("GET %s: %v", path, err)
@@ -266,6 +267,9 @@ func TestCommandsEndToEnd(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != 200 {
 			t.Errorf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+		if path == "/metrics" && !regexp.MustCompile(`kpp_ingest_messages_total\{kind="investment",outcome="accepted"\} [1-9]`).Match(body) {
+			t.Errorf("/metrics lacks the accepted investment reports:\n%s", body)
 		}
 		if path == "/" && (!strings.Contains(string(body), "2025-09") || !strings.Contains(string(body), "2025-06")) {
 			t.Errorf("index lacks the computed reviews:\n%s", body)

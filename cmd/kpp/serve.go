@@ -21,7 +21,7 @@ type serveCmd struct {
 	rulesFlags
 	scheduleFlags
 
-	HTTPListen string `name:"http-listen" env:"KPP_HTTP_LISTEN" default:"127.0.0.1:8080" help:"Address of the web server: the reports (/, /reports/…), the departments' intake (/intake/, /api/v1/) and /healthz. Empty disables it."`
+	HTTPListen string `name:"http-listen" env:"KPP_HTTP_LISTEN" default:"127.0.0.1:8080" help:"Address of the web server: the reports (/, /reports/…), the departments' intake (/intake/, /api/v1/), /healthz and /metrics (Prometheus). Empty disables it."`
 	intakeFlags
 
 	BatchSize     int           `name:"batch-size" env:"KPP_INGEST_BATCH_SIZE" default:"5000" help:"Most rows written by one ClickHouse insert (and held unacknowledged by this replica)."`
@@ -82,7 +82,7 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 
 	var srv *webServer
 	if c.HTTPListen != "" {
-		if srv, err = startWeb(ctx, c.HTTPListen, st, nc, c.intakeFlags, e.log); err != nil {
+		if srv, err = startWeb(ctx, c.HTTPListen, st, nc, c.intakeFlags, in, e.log); err != nil {
 			return err
 		}
 	}

@@ -9,18 +9,24 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/keyproject/kpp/consumers/chstore"
+	"github.com/keyproject/kpp/consumers/ingest"
 	"github.com/keyproject/kpp/consumers/report"
 )
 
 // webServer serves the pages of kpp serve: the reviews (/, /reports/…,
-// /healthz), the departments' intake (/intake/) and its API (/api/v1/).
+// /healthz), the departments' intake (/intake/), its API (/api/v1/) and the
+// Prometheus metrics (/metrics).
 type webServer struct {
 	srv *http.Server
 	url string
 }
 
-func startWeb(ctx context.Context, listen string, st *chstore.Store, nc *natsConn, f intakeFlags, log *slog.Logger) (*webServer, error) {
+func startWeb(ctx context.Context, listen string, st *chstore.Store, nc *natsConn, f intakeFlags, in *ingest.Ingester, log *slog.Logger) (*webServer, error) {
 	reports, err := report.NewHandler(st, report.Config{Logger: log})
 	if err != nil {
 		return nil, err
@@ -33,6 +39,9 @@ func startWeb(ctx context.Context, listen string, st *chstore.Store, nc *natsCon
 	mux.Handle("/", reports)
 	mux.Handle("/intake/", intakeHandler)
 	mux.Handle("/api/v1/", intakeHandler)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), in.Collector())
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}))
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return nil, fmt.Errorf("--http-listen %s: %w", listen, err)
