@@ -124,8 +124,12 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 		return fmt.Errorf("publish the demo reports: %w", err)
 	}
 	tot := rc.Totals()
-	step("published %d projects and %d reports (%d-01 … %s) in %d atomic batches: %d new, %d duplicates",
-		len(d.Projects), len(d.Reports), period.Year, period, len(rc.Files[0].Batches), tot.Published, tot.Duplicates)
+	batches := fmt.Sprintf("%d atomic batches", len(rc.Files[0].Batches))
+	if len(rc.Files[0].Batches) == 1 {
+		batches = "one atomic batch"
+	}
+	step("published %d projects and %d reports (%d-01 … %s) in %s: %d new, %d duplicates",
+		len(d.Projects), len(d.Reports), period.Year, period, batches, tot.Published, tot.Duplicates)
 
 	// 5. A few bad messages, as a misbehaving client would send them.
 	bad, err := demo.BadMessages(d.Config)
