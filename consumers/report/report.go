@@ -285,13 +285,7 @@ func (r *Review) Deadline() time.Time {
 
 // WithStatus returns the projects of a status, in board order.
 func (r *Review) WithStatus(s rating.Status) []rollup.ProjectRow {
-	var out []rollup.ProjectRow
-	for _, p := range r.Projects {
-		if p.Status == s {
-			out = append(out, p)
-		}
-	}
-	return out
+	return where(r.Projects, func(x rollup.ProjectRow) bool { return x.Status == s })
 }
 
 // Changed returns the projects whose status changed since the previous
@@ -322,36 +316,18 @@ func (r *Review) CountChange(c rollup.Change) int {
 
 // Ranking returns the totals of a dimension in the order the meeting reads.
 func (r *Review) Ranking(d rollup.Dimension) []rollup.TotalRow {
-	var out []rollup.TotalRow
-	for _, t := range r.Groups {
-		if t.Dimension == d {
-			out = append(out, t)
-		}
-	}
-	return out
+	return where(r.Groups, func(x rollup.TotalRow) bool { return x.Dimension == d })
 }
 
 // Alerts returns the milestone alerts of a kind.
 func (r *Review) Alerts(a rollup.Alert) []rollup.MilestoneAlert {
-	var out []rollup.MilestoneAlert
-	for _, m := range r.Milestones {
-		if m.Alert == a {
-			out = append(out, m)
-		}
-	}
-	return out
+	return where(r.Milestones, func(x rollup.MilestoneAlert) bool { return x.Alert == a })
 }
 
 // ReportingWith returns the reporting rows of a status, by department then
 // project.
 func (r *Review) ReportingWith(s rollup.ReportingStatus) []rollup.ReportingRow {
-	var out []rollup.ReportingRow
-	for _, x := range r.Reporting {
-		if x.Status == s {
-			out = append(out, x)
-		}
-	}
-	return out
+	return where(r.Reporting, func(x rollup.ReportingRow) bool { return x.Status == s })
 }
 
 // DepartmentGroup is the projects of one department with a reporting
@@ -523,4 +499,15 @@ func signed(d decimal.Decimal) string {
 		return "+" + d.StringFixed(2)
 	}
 	return d.StringFixed(2)
+}
+
+// where returns the elements of xs that keep accepts, in order.
+func where[T any](xs []T, keep func(T) bool) []T {
+	var out []T
+	for _, x := range xs {
+		if keep(x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
