@@ -1,0 +1,121 @@
+package bench_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/keyproject/kpp/consumers/chstore"
+	"github.com/keyproject/kpp/internal/bench"
+	"github.com/keyproject/kpp/internal/testenv"
+	"github.com/keyproject/kpp/schema"
+)
+
+// kppBinary builds cmd/kpp once per test run, for the scenarios that run
+// kpp as a child process.
+var kppBuild struct {
+	once sync.Once
+	path string
+	err  error
+	out  []byte
+}
+
+func kppBinary(t *testing.T) string {
+	t.Helper()
+	kppBuild.once.Do(func() {
+		dir, err := os.MkdirTemp("", "kpp-bench-bin-")
+		if err != nil {
+			kppBuild.err = err
+			return
+		}
+		kppBuild.path = filepath.Join(dir, "kpp")
+		cmd := exec.Command("go", "build", "-o", kppBuild.path, "github.com/keyproject/kpp/cmd/kpp")
+		kppBuild.out, kppBuild.err = cmd.CombinedOutput()
+	})
+	if kppBuild.err != nil {
+		t.Fatalf("build kpp: %v\n%s", kppBuild.err, kppBuild.out)
+	}
+	return kppBuild.path
+}
+
+func migrated(t *testing.T) *chstore.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := chstore.Open(ctx, testenv.ClickHouseDSN(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// Fill stores exactly the portfolio it describes: every project, one
+// report per month but the documented missing ones, the figures of the
+// documented formula, and late reports where it says.
+func TestFillStoresThePortfolio(t *testing.T) {
+	ctx := context.Background()
+	st := migrated(t)
+	pf := bench.Portfolio{Prefix: "hist-", Projects: 250, First: schema.Period{Year: 2024, Month: 11}, Months: 14}
+	var calls int
+	if err := bench.Fill(ctx, st.Conn(), pf, func(done, total int) { calls++ }); err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 {
+		t.Error("no progress reported")
+	}
+	var projects, reports uint64
+	if err := st.Conn().QueryRow(ctx, "SELECT count() FROM projects").Scan(&projects); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Conn().QueryRow(ctx, "SELECT count() FROM investment_latest").Scan(&reports); err != nil {
+		t.Fatal(err)
+	}
+	if projects != 250 || int(reports) != pf.Reports() || pf.Reports() != 250*14-3 {
+		t.Errorf("stored %d projects and %d reports, want 250 and %d (= %d)", projects, reports, pf.Reports(), 250*14-3)
+	}
+	// Project 13 completes 13 × 63 万元 a month; in 2025-12 its YTD is 12 months of it.
+	var month, ytd decimal.Decimal
+	var received string
+	if err := st.Conn().QueryRow(ctx, "SELECT month_completed_wan, ytd_completed_wan, toString(received_at) FROM investment_latest WHERE project_id = ? AND period = '2025-12'",
+		pf.ProjectID(13)).Scan(&month, &ytd, &received); err != nil {
+		t.Fatal(err)
+	}
+	if month.String() != "819" || ytd.String() != "9828" || !strings.HasPrefix(received, "2026-01-02") {
+		t.Errorf("project 13, 2025-12: month %s ytd %s received %s; want 819, 9828, 2026-01-02", month, ytd, received)
+	}
+	var late string
+	if err := st.Conn().QueryRow(ctx, "SELECT toString(received_at) FROM investment_latest WHERE project_id = ? AND period = '2025-12'",
+		pf.ProjectID(107)).Scan(&late); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(late, "2026-01-25") {
+		t.Errorf("project 107 reported 2025-12 at %s, want late on 2026-01-25", late)
+	}
+	var missing uint64
+	if err := st.Conn().QueryRow(ctx, "SELECT count() FROM investment_latest WHERE project_id = ? AND period = '2025-12'", pf.ProjectID(101)).Scan(&missing); err != nil || missing != 0 {
+		t.Errorf("project 101 should miss 2025-12: %d rows, %v", missing, err)
+	}
+}
+
+// A child process is measured: its duration, its peak memory, its output.
+func TestRunChildMeasuresTheProcess(t *testing.T) {
+	run, err := bench.RunChild(context.Background(), kppBinary(t), "rules", "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.PeakRSS < 1<<20 || run.Duration <= 0 || !strings.Contains(run.Output, "deadline") {
+		t.Errorf("child run: %+v", run)
+	}
+	if _, err := bench.RunChild(context.Background(), kppBinary(t), "no-such-command"); err == nil || !strings.Contains(err.Error(), "no-such-command") {
+		t.Errorf("a failing child: %v", err)
+	}
+}
