@@ -52,18 +52,20 @@ func (c *reportKindCmd) Run(ctx context.Context, e *env, kctx *kong.Context) err
 		return err
 	}
 	defer st.Close()
-	r, err := report.Load(ctx, st, p)
+	// Open reads the project rows as they are written: a board of any
+	// size renders in bounded memory.
+	r, err := report.Open(ctx, st, p)
 	if err != nil {
 		return err
 	}
 	if c.Output == "" {
-		return r.Render(e.out, c.Format)
+		return r.RenderContext(ctx, e.out, c.Format)
 	}
 	f, err := os.Create(c.Output)
 	if err != nil {
 		return fmt.Errorf("--output: %w", err)
 	}
-	if err := r.Render(f, c.Format); err != nil {
+	if err := r.RenderContext(ctx, f, c.Format); err != nil {
 		f.Close()
 		return err
 	}

@@ -1,10 +1,12 @@
 package report
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
 	"io"
+	"sort"
 	"strconv"
 
 	"github.com/keyproject/kpp/consumers/rating"
@@ -54,6 +56,10 @@ type htmlSection struct {
 	Note        string
 	Table       *htmlTable
 	Subs        []htmlSub
+	// Full links to the full list of projects, and Commands say how to
+	// write it, on the page of a large board (see LargeBoard).
+	Full     []link
+	Commands []string
 }
 
 type htmlSub struct {
@@ -100,26 +106,44 @@ func subOf(id string, s section) htmlSub {
 	return htmlSub{ID: id, Heading: s.heading, Note: s.note, Table: tableOf(s)}
 }
 
-// renderHTML writes the printable page. links are the downloads shown in
-// the page's navigation (none for a file on its own); index is the href of
-// the index of reports ("" for none).
-func (r *Review) renderHTML(w io.Writer, nav *pageNav) error {
-	page := r.htmlPage()
-	if nav != nil {
-		page.IndexHref, page.Links = nav.index, nav.links
+// LargeBoard is the most projects whose HTML page lists every project.
+// 300 rows of the projects table print on about ten A4 pages; a larger
+// board — a province has thousands of key projects — would make a page of
+// tens of megabytes that no one reads. The page of a larger board shows the
+// summary, the charts and the rankings and, in full, the red and yellow
+// lists, the status changes, the missing and late reports and the
+// milestone alerts; instead of the table of every project (四、全部项目) it
+// counts the green and unrated projects per department and links to the
+// full list: the XLSX and CSV downloads of the same review on the pages of
+// kpp serve, the sibling files kpp-<kind>-<period>.xlsx and .csv (written by
+// kpp report … --format xlsx|csv) for a page written by kpp report.
+const LargeBoard = 300
+
+// renderHTML writes the printable page. nav is the navigation of a served
+// page (nil for a file on its own).
+func (r *Review) renderHTML(ctx context.Context, w io.Writer, nav *pageNav) error {
+	page, err := r.htmlPage(ctx, nav)
+	if err != nil {
+		return err
 	}
 	return templates.ExecuteTemplate(w, "review.html", page)
 }
 
-// pageNav is the navigation of a served page.
+// pageNav is the navigation of a served page: the index of reports and the
+// downloads of the same review, by format.
 type pageNav struct {
 	index string
 	links []link
+	// full are the links to the full list (xlsx, csv).
+	full []link
 }
 
-func (r *Review) htmlPage() htmlPage {
+func (r *Review) htmlPage(ctx context.Context, nav *pageNav) (htmlPage, error) {
 	o := r.Overall
 	p := htmlPage{Title: r.Title(), Summary: r.Summary(), Footer: r.Footer()}
+	if nav != nil {
+		p.IndexHref, p.Links = nav.index, nav.links
+	}
 	p.Meta = fmt.Sprintf("%s · %s", r.Period.Kind.Label(), r.Period.Label())
 	if !r.Cutoff.IsZero() {
 		p.Meta += " · 数据截至" + minute(r.Cutoff)
@@ -150,15 +174,32 @@ func (r *Review) htmlPage() htmlPage {
 	}
 	p.Trend = trendChart(r.Period.Year(), r.Trend)
 
-	changes := r.changeSection()
+	red, err := r.statusListSection(ctx, rating.Red)
+	if err != nil {
+		return p, err
+	}
+	yellow, err := r.statusListSection(ctx, rating.Yellow)
+	if err != nil {
+		return p, err
+	}
+	changes, err := r.changeSection(ctx)
+	if err != nil {
+		return p, err
+	}
 	boards := htmlSection{ID: "boards", Heading: "三、红黄榜", Subs: []htmlSub{
-		subOf("red", r.statusListSection(rating.Red)),
-		subOf("yellow", r.statusListSection(rating.Yellow)),
-		subOf("changes", changes),
+		subOf("red", red), subOf("yellow", yellow), subOf("changes", changes),
 	}}
-	projects := r.projectSection(false)
-	all := htmlSection{ID: "projects", Heading: "四、全部项目", Wide: true, Table: tableOf(projects),
-		Note: fmt.Sprintf("共%d个项目，按红、黄、绿、未评级排列，同一状态按差距从大到小。", len(r.Projects))}
+	var all htmlSection
+	if r.ProjectCount() > LargeBoard {
+		all = r.largeBoardSection(nav)
+	} else {
+		projects, err := r.projectSection(ctx)
+		if err != nil {
+			return p, err
+		}
+		all = htmlSection{ID: "projects", Heading: "四、全部项目", Wide: true, Table: tableOf(projects),
+			Note: fmt.Sprintf("共%d个项目，按红、黄、绿、未评级排列，同一状态按差距从大到小。", r.ProjectCount())}
+	}
 	rankings := htmlSection{ID: "rankings", Heading: "五、排名", Note: "按投资完成率从高到低排列；无评级项目的分组排在最后。"}
 	for _, s := range r.rankingSections() {
 		rankings.Subs = append(rankings.Subs, subOf(s.id, s))
@@ -173,5 +214,50 @@ func (r *Review) htmlPage() htmlPage {
 		milestones.Subs = append(milestones.Subs, subOf("milestones-"+id, ms[i+1]))
 	}
 	p.Sections = []htmlSection{boards, all, rankings, reporting, milestones}
-	return p
+	return p, nil
+}
+
+// largeBoardSection stands for the table of every project on the page of a
+// board of more than LargeBoard projects: the green and unrated projects
+// counted per department, the most green first, and where the full list
+// is.
+func (r *Review) largeBoardSection(nav *pageNav) htmlSection {
+	o := r.Overall
+	s := htmlSection{ID: "projects", Heading: "四、全部项目",
+		Note: fmt.Sprintf("共%d个项目，多于%d个，网页只列出红榜%d个、黄榜%d个（见三、红黄榜）；绿榜%d个、未评级%d个按部门计数如下。每个项目一行的完整清单见 Excel（XLSX）或 CSV。",
+			r.ProjectCount(), LargeBoard, r.CountStatus(rating.Red), r.CountStatus(rating.Yellow),
+			r.CountStatus(rating.Green), r.CountStatus(rating.Unrated))}
+	depts := append([]rollup.TotalRow(nil), r.Ranking(rollup.DimensionDepartment)...)
+	sort.SliceStable(depts, func(i, j int) bool {
+		if depts[i].Green != depts[j].Green {
+			return depts[i].Green > depts[j].Green
+		}
+		return depts[i].Key < depts[j].Key
+	})
+	t := &htmlTable{Header: []string{"部门", "项目数", "红", "黄", "绿", "未评级"}}
+	for _, d := range depts {
+		row := htmlRow{Cells: []htmlCell{{Text: d.Label}}}
+		for _, n := range []int{d.Projects, d.Red, d.Yellow, d.Green, d.Unrated} {
+			row.Cells = append(row.Cells, htmlCell{Text: itoa(n), Num: true})
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	row := htmlRow{Class: "total", Cells: []htmlCell{{Text: "合计"}}}
+	for _, n := range []int{o.Projects, o.Red, o.Yellow, o.Green, o.Unrated} {
+		row.Cells = append(row.Cells, htmlCell{Text: itoa(n), Num: true})
+	}
+	t.Rows = append(t.Rows, row)
+	if len(depts) > 0 {
+		s.Table = t
+	}
+	if nav != nil && len(nav.full) > 0 {
+		s.Full = nav.full
+		return s
+	}
+	for _, f := range []string{FormatXLSX, FormatCSV} {
+		name := r.FileName(f)
+		s.Full = append(s.Full, link{Href: name, Label: name})
+		s.Commands = append(s.Commands, fmt.Sprintf("kpp report %s --period %s --format %s -o %s", r.Period.Kind, r.Period.Key(), f, name))
+	}
+	return s
 }

@@ -166,7 +166,7 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := h.ctx(r)
 	defer cancel()
-	rv, err := Load(ctx, h.st, p)
+	rv, err := Open(ctx, h.st, p)
 	if errors.Is(err, rollup.ErrNotComputed) {
 		h.problem(w, r, http.StatusNotFound, "尚未计算",
 			fmt.Sprintf("%s %s（%s）尚无计算结果。", p.Label(), kind.Label(), p.Key()),
@@ -181,11 +181,15 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request) {
 	if format == FormatHTML {
 		nav := &pageNav{index: "../../"}
 		for _, ext := range downloadExts[:4] {
-			nav.links = append(nav.links, link{Href: url.PathEscape(p.Key()) + "." + ext, Label: downloadLabel(ext)})
+			l := link{Href: url.PathEscape(p.Key()) + "." + ext, Label: downloadLabel(ext)}
+			nav.links = append(nav.links, l)
+			if ext == "xlsx" || ext == "csv" {
+				nav.full = append(nav.full, l)
+			}
 		}
-		err = rv.renderHTML(&buf, nav)
+		err = rv.renderHTML(ctx, &buf, nav)
 	} else {
-		err = rv.Render(&buf, format)
+		err = rv.RenderContext(ctx, &buf, format)
 	}
 	if err != nil {
 		h.serverError(w, r, "render the review", err)

@@ -102,6 +102,9 @@ type Review struct {
 	Overall rollup.TotalRow
 	// Projects are in board order: red, yellow, green, unrated; within a
 	// status by gap ascending (furthest behind first), then by project id.
+	// A review read by [Open] has none in memory (nil): its renderers read
+	// them from ClickHouse as they write them, and [Review.WithStatus] and
+	// [Review.Changed] return nothing.
 	Projects []rollup.ProjectRow
 	// Groups are the totals by category, department and region, in that
 	// order; within a dimension by rank (the order the meeting reads),
@@ -115,6 +118,13 @@ type Review struct {
 	Reporting []rollup.ReportingRow
 	// Trend is the year's investment by month, January first.
 	Trend []rollup.MonthAmount
+
+	// st and outline are set by Open: the store the project rows and the
+	// on-time reporting rows are read from as they are rendered, and the
+	// counts the summary needs. Reporting then holds the missing and late
+	// rows only.
+	st      *chstore.Store
+	outline *rollup.Outline
 }
 
 // Load reads a stored review. When the review has no stored results the
@@ -136,12 +146,33 @@ func LoadMonthly(ctx context.Context, st *chstore.Store, month schema.Period) (*
 	return Load(ctx, st, p)
 }
 
+// Open reads a stored review for rendering without holding its project
+// rows in memory: they, and the on-time reporting rows, are read from st in
+// board order as a renderer writes them ([rollup.EachProject]), so a board
+// of 100,000 projects renders in bounded memory. st must stay open until
+// the review is rendered. Errors are those of [Load].
+func Open(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) (*Review, error) {
+	o, err := rollup.LoadOutline(ctx, st, p)
+	if err != nil {
+		return nil, fmt.Errorf("%s report: %w", p.Kind, err)
+	}
+	r := arrange(&o.Board)
+	r.st, r.outline = st, o
+	return r, nil
+}
+
 // New orders a board computed or loaded by the rollup for rendering. It
 // does not change b.
 func New(b *rollup.Board) *Review {
-	r := &Review{Period: b.Period, ComputedAt: b.ComputedAt, RunID: b.RunID, Cutoff: b.Cutoff, Overall: b.Total()}
+	r := arrange(b)
 	r.Projects = append([]rollup.ProjectRow(nil), b.Projects...)
 	sort.SliceStable(r.Projects, func(i, j int) bool { return boardLess(r.Projects[i], r.Projects[j]) })
+	return r
+}
+
+// arrange orders everything of a board but its projects.
+func arrange(b *rollup.Board) *Review {
+	r := &Review{Period: b.Period, ComputedAt: b.ComputedAt, RunID: b.RunID, Cutoff: b.Cutoff, Overall: b.Total()}
 	for _, d := range rollup.Dimensions()[1:] {
 		var g []rollup.TotalRow
 		for _, t := range b.Totals {
@@ -269,6 +300,9 @@ func (r *Review) DueMonth() schema.Period {
 			return x.ReportPeriod
 		}
 	}
+	if r.outline != nil && r.outline.DueMonth.Year != 0 {
+		return r.outline.DueMonth
+	}
 	return r.Period.Month()
 }
 
@@ -280,20 +314,28 @@ func (r *Review) Deadline() time.Time {
 			return x.Deadline
 		}
 	}
+	if r.outline != nil {
+		return r.outline.Deadline
+	}
 	return time.Time{}
 }
 
-// WithStatus returns the projects of a status, in board order.
+// WithStatus returns the projects of a status, in board order (none for a
+// review read by [Open]).
 func (r *Review) WithStatus(s rating.Status) []rollup.ProjectRow {
 	return where(r.Projects, func(x rollup.ProjectRow) bool { return x.Status == s })
 }
 
+// changes are the changes the status-change list shows, in its order.
+var changes = []rollup.Change{rollup.ChangeNewlyRed, rollup.ChangeWorse, rollup.ChangeBetter, rollup.ChangeRecovered}
+
 // Changed returns the projects whose status changed since the previous
 // review of the same kind: newly red (新晋红榜), worse, better, recovered
-// (摘牌); within a change in board order.
+// (摘牌); within a change in board order (none for a review read by
+// [Open]).
 func (r *Review) Changed() []rollup.ProjectRow {
 	var out []rollup.ProjectRow
-	for _, c := range []rollup.Change{rollup.ChangeNewlyRed, rollup.ChangeWorse, rollup.ChangeBetter, rollup.ChangeRecovered} {
+	for _, c := range changes {
 		for _, p := range r.Projects {
 			if p.Change == c {
 				out = append(out, p)
@@ -303,8 +345,74 @@ func (r *Review) Changed() []rollup.ProjectRow {
 	return out
 }
 
+// eachProject calls fn with the projects sel selects, in the order of
+// [rollup.EachProject]: from memory, or from ClickHouse for a review read
+// by Open.
+func (r *Review) eachProject(ctx context.Context, sel rollup.ProjectSelection, fn func(rollup.ProjectRow) error) error {
+	if r.outline != nil {
+		return rollup.EachProject(ctx, r.st, r.Period, sel, fn)
+	}
+	if sel.Changed {
+		for _, p := range r.Changed() {
+			if sel.Status == "" || p.Status == sel.Status {
+				if err := fn(p); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for _, p := range r.Projects {
+		if sel.Status == "" || p.Status == sel.Status {
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// eachReporting calls fn with every reporting row: missing, late, on time;
+// within a status by department, then project.
+func (r *Review) eachReporting(ctx context.Context, fn func(rollup.ReportingRow) error) error {
+	for _, x := range r.Reporting {
+		if err := fn(x); err != nil {
+			return err
+		}
+	}
+	if r.outline == nil {
+		return nil
+	}
+	return rollup.EachReporting(ctx, r.st, r.Period, rollup.ReportingOnTime, fn)
+}
+
+// ProjectCount is the number of projects on the board.
+func (r *Review) ProjectCount() int {
+	if r.outline != nil {
+		return r.outline.Projects
+	}
+	return len(r.Projects)
+}
+
+// CountStatus counts the projects of a status.
+func (r *Review) CountStatus(s rating.Status) int {
+	if r.outline != nil {
+		return r.outline.ByStatus[s]
+	}
+	n := 0
+	for _, p := range r.Projects {
+		if p.Status == s {
+			n++
+		}
+	}
+	return n
+}
+
 // CountChange counts the projects with a change.
 func (r *Review) CountChange(c rollup.Change) int {
+	if r.outline != nil {
+		return r.outline.ByChange[c]
+	}
 	n := 0
 	for _, p := range r.Projects {
 		if p.Change == c {
@@ -312,6 +420,29 @@ func (r *Review) CountChange(c rollup.Change) int {
 		}
 	}
 	return n
+}
+
+// countChanged counts the projects of the status-change list.
+func (r *Review) countChanged() int {
+	n := 0
+	for _, c := range changes {
+		n += r.CountChange(c)
+	}
+	return n
+}
+
+// ratedYTD sums 本年累计 over the rated projects.
+func (r *Review) ratedYTD() decimal.Decimal {
+	if r.outline != nil {
+		return r.outline.RatedYTDWan
+	}
+	sum := decimal.Zero
+	for _, p := range r.Projects {
+		if p.Status != rating.Unrated {
+			sum = sum.Add(p.YTDCompletedWan)
+		}
+	}
+	return sum
 }
 
 // Ranking returns the totals of a dimension in the order the meeting reads.
@@ -360,20 +491,31 @@ func (r *Review) MissingByDepartment() []DepartmentGroup {
 	return out
 }
 
-// Render writes the review in a format of [Formats]. XLSX is binary.
+// Render writes the review in a format of [Formats]. XLSX is binary. See
+// [Review.RenderContext].
 func (r *Review) Render(w io.Writer, format string) error {
+	return r.RenderContext(context.Background(), w, format)
+}
+
+// RenderContext writes the review in a format of [Formats]; ctx bounds the
+// reading of the project rows of a review read by [Open]. CSV and XLSX are
+// written row by row (XLSX through excelize's stream writer), so that with
+// Open a board of any size renders in bounded memory; the HTML page of a
+// board of more than [LargeBoard] projects lists the red and yellow
+// projects and counts the others (see [LargeBoard]).
+func (r *Review) RenderContext(ctx context.Context, w io.Writer, format string) error {
 	var err error
 	switch format {
 	case FormatTable:
-		err = r.renderTable(w)
+		err = r.renderTable(ctx, w)
 	case FormatCSV:
-		err = r.renderCSV(w)
+		err = r.renderCSV(ctx, w)
 	case FormatMarkdown:
-		err = r.renderMarkdown(w)
+		err = r.renderMarkdown(ctx, w)
 	case FormatHTML:
-		err = r.renderHTML(w, nil)
+		err = r.renderHTML(ctx, w, nil)
 	case FormatXLSX:
-		err = r.renderXLSX(w)
+		err = r.renderXLSX(ctx, w)
 	default:
 		return fmt.Errorf("%w %q; expected one of %s", ErrUnknownFormat, format, strings.Join(Formats(), ", "))
 	}
@@ -419,12 +561,7 @@ func rfc5987(s string) string {
 func (r *Review) Summary() string {
 	o := r.Overall
 	due := r.DueMonth()
-	ratedYTD := decimal.Zero
-	for _, p := range r.Projects {
-		if p.Status != rating.Unrated {
-			ratedYTD = ratedYTD.Add(p.YTDCompletedWan)
-		}
-	}
+	ratedYTD := r.ratedYTD()
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "共%d个项目；%d年%d月月报已报送%d个", o.Projects, due.Year, int(due.Month), o.Reported)
 	if o.Late > 0 {
@@ -451,6 +588,14 @@ func (r *Review) Summary() string {
 // hasPrevious reports whether any project was reviewed by the previous
 // review of the same kind.
 func (r *Review) hasPrevious() bool {
+	if r.outline != nil {
+		for c, n := range r.outline.ByChange {
+			if c != rollup.ChangeFirst && c != "" && n > 0 {
+				return true
+			}
+		}
+		return false
+	}
 	for _, p := range r.Projects {
 		if p.Change != rollup.ChangeFirst && p.Change != "" {
 			return true

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
@@ -47,107 +48,113 @@ const notApplicable = "/"
 
 // displaySections are the tables of the table and Markdown formats, in
 // reading order.
-func (r *Review) displaySections() []section {
-	out := []section{r.projectSection(false), r.changeSection()}
+func (r *Review) displaySections(ctx context.Context) ([]section, error) {
+	projects, err := r.projectSection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := r.changeSection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []section{projects, changed}
 	out = append(out, r.rankingSections()...)
 	out = append(out, r.missingSection(), r.lateSection())
 	out = append(out, r.milestoneSections()...)
-	return append(out, r.trendSection(false))
+	return append(out, r.trendSection(false)), nil
 }
 
-// dataSections are the tables of the CSV format.
-func (r *Review) dataSections() []section {
-	return []section{r.projectSection(true), r.totalsData(), r.reportingData(), r.milestonesData(), r.trendSection(true)}
-}
-
-// projectSection is the projects table. data selects the CSV form: exact
-// numbers, more columns, empty cells for no value.
-func (r *Review) projectSection(data bool) section {
-	pw := r.periodWord()
-	s := section{heading: "项目", level: 2}
-	if data {
-		s.header = []string{"项目", "项目编号", "部门", "部门编号", "地区", "类别", "阶段", pw + "完成(万元)", "本月完成(万元)",
-			"本年累计(万元)", "年度计划(万元)", "完成率(%)", "序时进度(%)", "差距(百分点)", "状态", "原因", "上次状态", "变化",
-			"已报送", "报送月份", "报送版本", "逾期节点数", "最长逾期天数", "连续落后次数", "原因(英文)"}
-	} else {
-		s.header = []string{"项目", "部门", "地区", "类别", pw + "完成(万元)", "本年累计(万元)", "年度计划(万元)",
-			"完成率", "序时进度", "差距(百分点)", "状态", "变化", "原因"}
-		s.numeric = []bool{false, false, false, false, true, true, true, true, true, true, false, false, false}
-		s.wrap = []int{nameWidth, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, reasonWidth}
-	}
-	for _, p := range r.Projects {
-		dept := department(p.DepartmentName, p.DepartmentID)
-		cat := schema.Category(p.Category).Label()
-		if data {
-			rp := ""
-			if p.ReportPeriod.Year != 0 {
-				rp = p.ReportPeriod.String()
-			}
-			prev := ""
-			if p.PrevStatus != "" {
-				prev = p.PrevStatus.Label()
-			}
-			s.rows = append(s.rows, []string{p.NameZh, p.ProjectID, dept, p.DepartmentID, p.Region, cat,
-				schema.Stage(p.Stage).Label(), exact(p.PeriodCompletedWan), exact(p.MonthCompletedWan),
-				exact(p.YTDCompletedWan), optExact(p.AnnualPlanWan), optExact(p.CompletionPct), exact(p.TimeProgressPct),
-				optExact(p.GapPP), p.Status.Label(), p.ReasonZh, prev, ChangeLabel(p.Change), boolDigit(p.Reported), rp,
-				itoa(int(p.ReportRevision)), itoa(p.OverdueMilestones), itoa(p.MaxOverdueDays), itoa(p.ShortStreak), p.ReasonEn})
-			continue
-		}
+// projectSection is the projects table, in display form.
+func (r *Review) projectSection(ctx context.Context) (section, error) {
+	s := section{heading: "项目", level: 2,
+		header: []string{"项目", "部门", "地区", "类别", r.periodWord() + "完成(万元)", "本年累计(万元)", "年度计划(万元)",
+			"完成率", "序时进度", "差距(百分点)", "状态", "变化", "原因"},
+		numeric: []bool{false, false, false, false, true, true, true, true, true, true, false, false, false},
+		wrap:    []int{nameWidth, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, reasonWidth}}
+	err := r.eachProject(ctx, rollup.ProjectSelection{}, func(p rollup.ProjectRow) error {
 		s.classes = append(s.classes, "s-"+string(p.Status))
-		s.rows = append(s.rows, []string{p.NameZh, dept, p.Region, cat,
-			p.PeriodCompletedWan.StringFixed(2), p.YTDCompletedWan.StringFixed(2), optFixed(p.AnnualPlanWan, ""),
-			optFixed(p.CompletionPct, "%"), p.TimeProgressPct.StringFixed(2) + "%", optSigned(p.GapPP),
-			p.Status.Label(), ChangeLabel(p.Change), p.ReasonZh})
+		s.rows = append(s.rows, []string{p.NameZh, department(p.DepartmentName, p.DepartmentID), p.Region,
+			schema.Category(p.Category).Label(), p.PeriodCompletedWan.StringFixed(2), p.YTDCompletedWan.StringFixed(2),
+			optFixed(p.AnnualPlanWan, ""), optFixed(p.CompletionPct, "%"), p.TimeProgressPct.StringFixed(2) + "%",
+			optSigned(p.GapPP), p.Status.Label(), ChangeLabel(p.Change), p.ReasonZh})
+		return nil
+	})
+	return s, err
+}
+
+// projectDataHeader is the header of the CSV projects: exact numbers, more
+// columns than the display form.
+func (r *Review) projectDataHeader() []string {
+	pw := r.periodWord()
+	return []string{"项目", "项目编号", "部门", "部门编号", "地区", "类别", "阶段", pw + "完成(万元)", "本月完成(万元)",
+		"本年累计(万元)", "年度计划(万元)", "完成率(%)", "序时进度(%)", "差距(百分点)", "状态", "原因", "上次状态", "变化",
+		"已报送", "报送月份", "报送版本", "逾期节点数", "最长逾期天数", "连续落后次数", "原因(英文)"}
+}
+
+// projectDataRow is a project's CSV row: empty cells for no value.
+func projectDataRow(p rollup.ProjectRow) []string {
+	rp := ""
+	if p.ReportPeriod.Year != 0 {
+		rp = p.ReportPeriod.String()
 	}
-	return s
+	prev := ""
+	if p.PrevStatus != "" {
+		prev = p.PrevStatus.Label()
+	}
+	return []string{p.NameZh, p.ProjectID, department(p.DepartmentName, p.DepartmentID), p.DepartmentID, p.Region,
+		schema.Category(p.Category).Label(), schema.Stage(p.Stage).Label(), exact(p.PeriodCompletedWan),
+		exact(p.MonthCompletedWan), exact(p.YTDCompletedWan), optExact(p.AnnualPlanWan), optExact(p.CompletionPct),
+		exact(p.TimeProgressPct), optExact(p.GapPP), p.Status.Label(), p.ReasonZh, prev, ChangeLabel(p.Change),
+		boolDigit(p.Reported), rp, itoa(int(p.ReportRevision)), itoa(p.OverdueMilestones), itoa(p.MaxOverdueDays),
+		itoa(p.ShortStreak), p.ReasonEn}
 }
 
 // changeSection lists the status changes since the previous review.
-func (r *Review) changeSection() section {
+func (r *Review) changeSection(ctx context.Context) (section, error) {
 	s := section{heading: "状态变化（较上次" + r.Name() + "）", level: 2,
 		header:  []string{"变化", "项目", "部门", "上次状态", "本次状态", "差距(百分点)", "原因"},
 		numeric: []bool{false, false, false, false, false, true, false},
 		wrap:    []int{0, nameWidth, 0, 0, 0, 0, reasonWidth}}
-	changed := r.Changed()
 	switch {
 	case !r.hasPrevious():
 		s.note = "首次" + r.Name() + "，无上次结果可比。"
-	case len(changed) == 0:
+	case r.countChanged() == 0:
 		s.note = "与上次相比，没有项目状态变化。"
 	default:
 		s.note = fmt.Sprintf("新晋红榜%d个、退步%d个、好转%d个、摘牌%d个。", r.CountChange(rollup.ChangeNewlyRed),
 			r.CountChange(rollup.ChangeWorse), r.CountChange(rollup.ChangeBetter), r.CountChange(rollup.ChangeRecovered))
 	}
-	for _, p := range changed {
+	err := r.eachProject(ctx, rollup.ProjectSelection{Changed: true}, func(p rollup.ProjectRow) error {
 		s.classes = append(s.classes, "s-"+string(p.Status))
 		s.rows = append(s.rows, []string{ChangeLabel(p.Change), p.NameZh, department(p.DepartmentName, p.DepartmentID),
 			prevLabel(p.PrevStatus), p.Status.Label(), optSigned(p.GapPP), p.ReasonZh})
-	}
-	return s
+		return nil
+	})
+	return s, err
 }
 
 // statusListSection is the list of the projects of a status (红榜, 黄榜)
 // in board order, with what the meeting discusses: how far behind, for how
 // many reviews, the change and the reason.
-func (r *Review) statusListSection(st rating.Status) section {
-	list := r.WithStatus(st)
-	s := section{heading: fmt.Sprintf("%s榜（%d个）", st.Label(), len(list)), level: 3,
+func (r *Review) statusListSection(ctx context.Context, st rating.Status) (section, error) {
+	n := r.CountStatus(st)
+	s := section{heading: fmt.Sprintf("%s榜（%d个）", st.Label(), n), level: 3,
 		header: []string{"序号", "项目", "部门", "地区", "本年累计(万元)", "年度计划(万元)", "完成率", "序时进度",
 			"差距(百分点)", "逾期节点", "连续落后(次)", "变化", "原因"},
 		numeric: []bool{true, false, false, false, true, true, true, true, true, true, true, false, false},
 		wrap:    []int{0, nameWidth, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, reasonWidth}}
-	if len(list) == 0 {
+	if n == 0 {
 		s.note = "无。"
 	}
-	for i, p := range list {
+	err := r.eachProject(ctx, rollup.ProjectSelection{Status: st}, func(p rollup.ProjectRow) error {
 		s.classes = append(s.classes, "s-"+string(p.Status))
-		s.rows = append(s.rows, []string{itoa(i + 1), p.NameZh, department(p.DepartmentName, p.DepartmentID), p.Region,
+		s.rows = append(s.rows, []string{itoa(len(s.rows) + 1), p.NameZh, department(p.DepartmentName, p.DepartmentID), p.Region,
 			p.YTDCompletedWan.StringFixed(2), optFixed(p.AnnualPlanWan, ""), optFixed(p.CompletionPct, "%"),
 			p.TimeProgressPct.StringFixed(2) + "%", optSigned(p.GapPP), itoa(p.OverdueMilestones), itoa(p.ShortStreak),
 			ChangeLabel(p.Change), p.ReasonZh})
-	}
-	return s
+		return nil
+	})
+	return s, err
 }
 
 // rankingDimensions are the rankings in reading order: department, region,
@@ -323,16 +330,14 @@ func (r *Review) totalsData() section {
 	return s
 }
 
-// reportingData is the CSV reporting status of every project.
-func (r *Review) reportingData() section {
-	s := section{heading: "报送情况", header: []string{"报送状态", "部门", "部门编号", "项目", "项目编号", "应报月份",
-		"报送截止", "首次报送时间", "天数"}}
-	for _, x := range r.Reporting {
-		s.rows = append(s.rows, []string{ReportingLabel(x.Status), department(x.DepartmentName, x.DepartmentID),
-			x.DepartmentID, x.NameZh, x.ProjectID, x.ReportPeriod.String(), minute(x.Deadline), minute(x.FirstReceivedAt),
-			itoa(x.DaysLate)})
-	}
-	return s
+// reportingDataHeader is the header of the CSV reporting status of every
+// project.
+var reportingDataHeader = []string{"报送状态", "部门", "部门编号", "项目", "项目编号", "应报月份", "报送截止", "首次报送时间", "天数"}
+
+// reportingDataRow is a project's CSV reporting row.
+func reportingDataRow(x rollup.ReportingRow) []string {
+	return []string{ReportingLabel(x.Status), department(x.DepartmentName, x.DepartmentID), x.DepartmentID, x.NameZh,
+		x.ProjectID, x.ReportPeriod.String(), minute(x.Deadline), minute(x.FirstReceivedAt), itoa(x.DaysLate)}
 }
 
 // milestonesData is the CSV milestone alerts.

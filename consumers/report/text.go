@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -8,15 +9,21 @@ import (
 
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/jedib0t/go-pretty/v6/text"
+
+	"github.com/keyproject/kpp/consumers/rollup"
 )
 
 // renderTable writes aligned text tables. go-pretty measures Chinese
 // characters as two cells; the borders are ASCII so that no character of
 // ambiguous width is drawn.
-func (r *Review) renderTable(w io.Writer) error {
+func (r *Review) renderTable(ctx context.Context, w io.Writer) error {
+	sections, err := r.displaySections(ctx)
+	if err != nil {
+		return err
+	}
 	var sb strings.Builder
 	sb.WriteString(r.Title() + "\n\n" + wrap(r.Summary(), summaryWidth) + "\n")
-	for _, s := range r.displaySections() {
+	for _, s := range sections {
 		sb.WriteString("\n" + s.heading + "\n")
 		if s.note != "" {
 			sb.WriteString(wrap(s.note, summaryWidth) + "\n")
@@ -53,7 +60,7 @@ func (r *Review) renderTable(w io.Writer) error {
 		sb.WriteString(t.Render() + "\n")
 	}
 	sb.WriteString("\n" + wrap(r.Footer(), summaryWidth) + "\n")
-	_, err := io.WriteString(w, sb.String())
+	_, err = io.WriteString(w, sb.String())
 	return err
 }
 
@@ -117,10 +124,14 @@ func clauses(s string) []string {
 }
 
 // renderMarkdown writes a heading and a Markdown table per section.
-func (r *Review) renderMarkdown(w io.Writer) error {
+func (r *Review) renderMarkdown(ctx context.Context, w io.Writer) error {
+	sections, err := r.displaySections(ctx)
+	if err != nil {
+		return err
+	}
 	var sb strings.Builder
 	sb.WriteString("# " + r.Title() + "\n\n" + r.Summary() + "\n")
-	for _, s := range r.displaySections() {
+	for _, s := range sections {
 		sb.WriteString("\n" + strings.Repeat("#", max(s.level, 2)) + " " + s.heading + "\n")
 		if s.note != "" {
 			sb.WriteString("\n" + s.note + "\n")
@@ -142,7 +153,7 @@ func (r *Review) renderMarkdown(w io.Writer) error {
 		}
 	}
 	sb.WriteString("\n" + r.Footer() + "\n")
-	_, err := io.WriteString(w, sb.String())
+	_, err = io.WriteString(w, sb.String())
 	return err
 }
 
@@ -163,22 +174,60 @@ const utf8BOM = "\ufeff"
 // row first, then the groups by dimension with their rank), the reporting
 // status of every project, the milestone alerts and the monthly trend, as
 // CSV sections separated by an empty line, then the footer; numbers are
-// plain and exact.
-func (r *Review) renderCSV(w io.Writer) error {
+// plain and exact. It writes record by record: the projects and the
+// reporting rows are never all in memory.
+func (r *Review) renderCSV(ctx context.Context, w io.Writer) error {
 	if _, err := io.WriteString(w, utf8BOM); err != nil {
-		return err
+		return fmt.Errorf("write csv: %w", err)
 	}
 	cw := csv.NewWriter(w)
-	records := [][]string{{r.Title()}, {r.Summary()}, {}}
-	for i, s := range r.dataSections() {
-		if i > 0 {
-			records = append(records, []string{})
+	write := func(record []string) error {
+		if err := cw.Write(record); err != nil {
+			return fmt.Errorf("write csv: %w", err)
 		}
-		records = append(records, s.header)
-		records = append(records, s.rows...)
+		return nil
 	}
-	records = append(records, []string{}, []string{r.Footer()})
-	if err := cw.WriteAll(records); err != nil {
+	table := func(s section) error {
+		for _, rec := range append([][]string{{}, s.header}, s.rows...) {
+			if err := write(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, rec := range [][]string{{r.Title()}, {r.Summary()}, {}, r.projectDataHeader()} {
+		if err := write(rec); err != nil {
+			return err
+		}
+	}
+	if err := r.eachProject(ctx, rollup.ProjectSelection{}, func(p rollup.ProjectRow) error {
+		return write(projectDataRow(p))
+	}); err != nil {
+		return err
+	}
+	if err := table(r.totalsData()); err != nil {
+		return err
+	}
+	for _, rec := range [][]string{{}, reportingDataHeader} {
+		if err := write(rec); err != nil {
+			return err
+		}
+	}
+	if err := r.eachReporting(ctx, func(x rollup.ReportingRow) error { return write(reportingDataRow(x)) }); err != nil {
+		return err
+	}
+	for _, s := range []section{r.milestonesData(), r.trendSection(true)} {
+		if err := table(s); err != nil {
+			return err
+		}
+	}
+	for _, rec := range [][]string{{}, {r.Footer()}} {
+		if err := write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
@@ -110,14 +111,17 @@ func statusCell(s rating.Status) value {
 	return value{kind: kindText, text: s.Label(), status: s}
 }
 
-// workbook builds the sheets with shared styles.
+// workbook builds the sheets with shared styles. Every sheet is written
+// row by row through excelize's stream writer, which keeps at most 16 MB of
+// a sheet in memory and the rest in a temporary file, so that a board of
+// any size makes a workbook in bounded memory.
 type workbook struct {
 	f      *excelize.File
 	styles map[string]int
 }
 
-func (r *Review) renderXLSX(w io.Writer) error {
-	f, err := r.Workbook()
+func (r *Review) renderXLSX(ctx context.Context, w io.Writer) error {
+	f, err := r.Workbook(ctx)
 	if err != nil {
 		return err
 	}
@@ -132,18 +136,20 @@ func (r *Review) renderXLSX(w io.Writer) error {
 // figures and the monthly trend), 全部项目, 红黄榜, 未报送 (missing and late
 // reports), 节点预警 and 排名 (by department, region and category). Each
 // sheet has a title row, a frozen and filterable header row and set column
-// widths; numbers are numbers with number formats. The caller closes the
-// file.
-func (r *Review) Workbook() (*excelize.File, error) {
+// widths; numbers are numbers with number formats. The sheets are written
+// with stream writers: the file can be saved, not read back. ctx bounds the
+// reading of the project rows of a review read by [Open]. The caller closes
+// the file.
+func (r *Review) Workbook(ctx context.Context) (*excelize.File, error) {
 	wb := &workbook{f: excelize.NewFile(), styles: map[string]int{}}
-	if err := wb.build(r); err != nil {
+	if err := wb.build(ctx, r); err != nil {
 		_ = wb.f.Close()
 		return nil, fmt.Errorf("build the workbook: %w", err)
 	}
 	return wb.f, nil
 }
 
-func (wb *workbook) build(r *Review) error {
+func (wb *workbook) build(ctx context.Context, r *Review) error {
 	if err := wb.makeStyles(); err != nil {
 		return err
 	}
@@ -158,8 +164,8 @@ func (wb *workbook) build(r *Review) error {
 	}
 	_ = f.SetDocProps(&excelize.DocProperties{Title: r.Title(), Creator: "kpp", Subject: r.Period.Kind.Label() + " " + r.Period.Key(),
 		Created: r.ComputedAt.UTC().Format(time.RFC3339), Modified: r.ComputedAt.UTC().Format(time.RFC3339)})
-	for _, step := range []func(*Review) error{wb.summary, wb.projects, wb.boards, wb.reporting, wb.milestones, wb.rankings} {
-		if err := step(r); err != nil {
+	for _, step := range []func(context.Context, *Review) error{wb.summary, wb.projects, wb.boards, wb.reporting, wb.milestones, wb.rankings} {
+		if err := step(ctx, r); err != nil {
 			return err
 		}
 	}
@@ -210,6 +216,27 @@ func (wb *workbook) styleOf(v value) int {
 	return wb.styles[[...]string{"text", "int", "wan", "pct", "points", "date", "minute"}[v.kind]]
 }
 
+// cellOf is a value as a stream writer cell with its style. Money,
+// percentages and points are written as float64: the stored numbers have
+// at most 15 significant digits (Decimal(18, 4) amounts below 10^11 万元),
+// which a float64 holds exactly and excelize writes back as the same
+// shortest decimal text.
+func (wb *workbook) cellOf(v value) excelize.Cell {
+	c := excelize.Cell{StyleID: wb.styleOf(v)}
+	switch {
+	case v.empty:
+	case v.kind == kindText:
+		c.Value = v.text
+	case v.kind == kindDate || v.kind == kindMinute:
+		c.Value = v.at
+	case v.kind == kindInt:
+		c.Value = v.num.IntPart()
+	default:
+		c.Value = v.num.InexactFloat64()
+	}
+	return c
+}
+
 // cell is the name of a cell: column and row from 1.
 func cell(col, row int) string {
 	name, err := excelize.CoordinatesToCellName(col, row)
@@ -219,89 +246,123 @@ func cell(col, row int) string {
 	return name
 }
 
-// set writes one cell with its style.
-func (wb *workbook) set(sheet string, col, row int, v value) error {
-	ref := cell(col, row)
-	var err error
-	switch {
-	case v.empty:
-	case v.kind == kindText:
-		err = wb.f.SetCellStr(sheet, ref, v.text)
-	case v.kind == kindDate || v.kind == kindMinute:
-		err = wb.f.SetCellValue(sheet, ref, v.at)
-	default:
-		// The exact decimal text as a number-typed cell.
-		err = wb.f.SetCellDefault(sheet, ref, exact(*v.num))
+// sheetTable is a sheet's table: the columns, how many data rows it will have
+// (for the auto filter, which is written before the rows) and how many
+// columns stay frozen left of the header (-1: no frozen header, no
+// filter).
+type sheetTable struct {
+	cols       []column
+	rows       int
+	freezeCols int
+}
+
+// sheet writes one sheet in row order through a stream writer.
+type sheet struct {
+	wb   *workbook
+	name string
+	sw   *excelize.StreamWriter
+	// row is the last row written.
+	row int
+}
+
+// openSheet starts writing a sheet whose table t has its header at
+// headerRow: what the stream writer writes before the rows — the filter
+// over the table, the page layout of a landscape sheet, the column widths
+// and the frozen panes — is set first.
+func (wb *workbook) openSheet(name string, t sheetTable, landscape bool) (*sheet, error) {
+	f := wb.f
+	if t.freezeCols >= 0 && t.rows > 0 {
+		if err := f.AutoFilter(name, cell(1, headerRow)+":"+cell(len(t.cols), headerRow+t.rows), nil); err != nil {
+			return nil, fmt.Errorf("sheet %s: filter: %w", name, err)
+		}
 	}
+	if landscape {
+		if err := wb.landscape(name, headerRow); err != nil {
+			return nil, fmt.Errorf("sheet %s: page layout: %w", name, err)
+		}
+	}
+	sw, err := f.NewStreamWriter(name)
 	if err != nil {
-		return fmt.Errorf("sheet %s cell %s: %w", sheet, ref, err)
+		return nil, fmt.Errorf("sheet %s: %w", name, err)
 	}
-	return wb.f.SetCellStyle(sheet, ref, ref, wb.styleOf(v))
+	for i, c := range t.cols {
+		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+			return nil, fmt.Errorf("sheet %s: column width: %w", name, err)
+		}
+	}
+	if t.freezeCols >= 0 {
+		if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: t.freezeCols, YSplit: headerRow,
+			TopLeftCell: cell(t.freezeCols+1, headerRow+1), ActivePane: "bottomRight"}); err != nil {
+			return nil, fmt.Errorf("sheet %s: panes: %w", name, err)
+		}
+	}
+	return &sheet{wb: wb, name: name, sw: sw}, nil
+}
+
+// write writes the next row, at row n (after the last one written).
+func (s *sheet) write(n int, cells []any, opts ...excelize.RowOpts) error {
+	if err := s.sw.SetRow(cell(1, n), cells, opts...); err != nil {
+		return fmt.Errorf("sheet %s row %d: %w", s.name, n, err)
+	}
+	s.row = n
+	return nil
+}
+
+// values writes a data row on the next row.
+func (s *sheet) values(vs []value) error {
+	cells := make([]any, len(vs))
+	for i, v := range vs {
+		cells[i] = s.wb.cellOf(v)
+	}
+	return s.write(s.row+1, cells)
+}
+
+// banner writes text at row n in a cell merged across width columns, all
+// of them with the style.
+func (s *sheet) banner(n, width int, text, style string, height float64) error {
+	width = max(width, 1)
+	cells := make([]any, width)
+	id := s.wb.styles[style]
+	cells[0] = excelize.Cell{StyleID: id, Value: text}
+	for i := 1; i < width; i++ {
+		cells[i] = excelize.Cell{StyleID: id}
+	}
+	var opts []excelize.RowOpts
+	if height > 0 {
+		opts = append(opts, excelize.RowOpts{Height: height})
+	}
+	if err := s.write(n, cells, opts...); err != nil {
+		return err
+	}
+	if err := s.sw.MergeCell(cell(1, n), cell(width, n)); err != nil {
+		return fmt.Errorf("sheet %s: merge row %d: %w", s.name, n, err)
+	}
+	return nil
 }
 
 // titled writes the title (row 1) and the subtitle (row 2) across width
 // columns.
-func (wb *workbook) titled(sheet, title, subtitle string, width int) error {
-	f := wb.f
-	last := cell(max(width, 1), 1)
-	if err := f.SetCellStr(sheet, "A1", title); err != nil {
+func (s *sheet) titled(title, subtitle string, width int) error {
+	if err := s.banner(1, width, title, "title", 24); err != nil {
 		return err
 	}
-	if err := f.MergeCell(sheet, "A1", last); err != nil {
-		return err
-	}
-	if err := f.SetCellStyle(sheet, "A1", last, wb.styles["title"]); err != nil {
-		return err
-	}
-	if err := f.SetRowHeight(sheet, 1, 24); err != nil {
-		return err
-	}
-	last2 := cell(max(width, 1), 2)
-	if err := f.SetCellStr(sheet, "A2", subtitle); err != nil {
-		return err
-	}
-	if err := f.MergeCell(sheet, "A2", last2); err != nil {
-		return err
-	}
-	return f.SetCellStyle(sheet, "A2", last2, wb.styles["subtitle"])
+	return s.banner(2, width, subtitle, "subtitle", 0)
 }
 
-// table writes a header at row first and the rows below it, sets the
-// column widths, freezes the header (and freezeCols columns) and adds a
-// filter; it returns the row after the table.
-func (wb *workbook) table(sheet string, first int, cols []column, rows [][]value, freezeCols int) (int, error) {
-	f := wb.f
+// header writes the column headings at row n.
+func (s *sheet) header(n int, cols []column) error {
+	cells := make([]any, len(cols))
 	for i, c := range cols {
-		if err := f.SetCellStr(sheet, cell(i+1, first), c.head); err != nil {
-			return 0, err
-		}
-		colName, _ := excelize.ColumnNumberToName(i + 1)
-		if err := f.SetColWidth(sheet, colName, colName, c.width); err != nil {
-			return 0, err
-		}
+		cells[i] = excelize.Cell{StyleID: s.wb.styles["header"], Value: c.head}
 	}
-	if err := f.SetCellStyle(sheet, cell(1, first), cell(len(cols), first), wb.styles["header"]); err != nil {
-		return 0, err
+	return s.write(n, cells)
+}
+
+func (s *sheet) close() error {
+	if err := s.sw.Flush(); err != nil {
+		return fmt.Errorf("sheet %s: %w", s.name, err)
 	}
-	for i, row := range rows {
-		for j, v := range row {
-			if err := wb.set(sheet, j+1, first+1+i, v); err != nil {
-				return 0, err
-			}
-		}
-	}
-	if freezeCols >= 0 {
-		if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, XSplit: freezeCols, YSplit: first,
-			TopLeftCell: cell(freezeCols+1, first+1), ActivePane: "bottomRight"}); err != nil {
-			return 0, err
-		}
-		if len(rows) > 0 {
-			if err := f.AutoFilter(sheet, cell(1, first)+":"+cell(len(cols), first+len(rows)), nil); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return first + 1 + len(rows), nil
+	return nil
 }
 
 // landscape prints the sheet on A4 landscape, fitted to the page width,
@@ -328,12 +389,8 @@ func (r *Review) subtitle() string {
 }
 
 // summary writes 汇总: the key figures, then the monthly trend.
-func (wb *workbook) summary(r *Review) error {
-	const sheet = SheetSummary
+func (wb *workbook) summary(_ context.Context, r *Review) error {
 	o := r.Overall
-	if err := wb.titled(sheet, r.Title(), r.subtitle(), 3); err != nil {
-		return err
-	}
 	pw := r.periodWord()
 	rows := [][]value{
 		{str("项目数"), integer(o.Projects), str("个")},
@@ -353,43 +410,45 @@ func (wb *workbook) summary(r *Review) error {
 		{str("序时进度"), pct(&o.TimeProgressPct), str(r.TimeProgressNote())},
 		{str("差距"), points(o.GapPP), str("百分点，投资完成率 − 序时进度")},
 	}
-	next, err := wb.table(sheet, headerRow, []column{{"指标", 22}, {"数值", 18}, {"说明", 60}}, rows, 0)
+	cols := []column{{"指标", 22}, {"数值", 18}, {"说明", 60}}
+	s, err := wb.openSheet(SheetSummary, sheetTable{cols: cols, rows: len(rows), freezeCols: 0}, false)
 	if err != nil {
 		return err
 	}
-	trendHeader := next + 1
-	var trend [][]value
+	if err := s.titled(r.Title(), r.subtitle(), len(cols)); err != nil {
+		return err
+	}
+	if err := s.header(headerRow, cols); err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if err := s.values(row); err != nil {
+			return err
+		}
+	}
+	// The monthly trend, below an empty row, without a filter.
+	if err := s.header(s.row+2, []column{{"月份", 22}, {"完成投资(万元)", 18}, {"说明", 60}}); err != nil {
+		return err
+	}
 	sum := decimal.Zero
 	for _, m := range r.Trend {
 		sum = sum.Add(m.AmountWan)
-		trend = append(trend, []value{str(m.Month.String()), wan(m.AmountWan), str("累计" + yi(sum) + "亿元")})
-	}
-	next, err = wb.table(sheet, trendHeader, []column{{"月份", 22}, {"完成投资(万元)", 18}, {"说明", 60}}, trend, -1)
-	if err != nil {
-		return err
+		if err := s.values([]value{str(m.Month.String()), wan(m.AmountWan), str("累计" + yi(sum) + "亿元")}); err != nil {
+			return err
+		}
 	}
 	// The summary and the footer in words, below the tables.
+	next := s.row + 1
 	for i, line := range []string{r.Summary(), r.Footer()} {
-		row := next + 1 + i
-		if err := wb.f.SetCellStr(sheet, cell(1, row), line); err != nil {
-			return err
-		}
-		if err := wb.f.MergeCell(sheet, cell(1, row), cell(3, row)); err != nil {
-			return err
-		}
-		if err := wb.f.SetCellStyle(sheet, cell(1, row), cell(3, row), wb.styles["subtitle"]); err != nil {
-			return err
-		}
-		if err := wb.f.SetRowHeight(sheet, row, 48); err != nil {
+		if err := s.banner(next+1+i, len(cols), line, "subtitle", 48); err != nil {
 			return err
 		}
 	}
-	return nil
+	return s.close()
 }
 
 // projects writes 全部项目 in board order.
-func (wb *workbook) projects(r *Review) error {
-	const sheet = SheetProjects
+func (wb *workbook) projects(ctx context.Context, r *Review) error {
 	pw := r.periodWord()
 	cols := []column{{"序号", 6}, {"项目", 30}, {"项目编号", 26}, {"部门", 22},
 		{"地区", 14}, {"类别", 8}, {"阶段", 8}, {pw + "完成(万元)", 14},
@@ -398,8 +457,19 @@ func (wb *workbook) projects(r *Review) error {
 		{"变化", 10}, {"上次状态", 8}, {"原因", 60}, {"已报送", 8},
 		{"报送月份", 10}, {"报送版本", 8}, {"逾期节点数", 10}, {"最长逾期天数", 12},
 		{"连续落后次数", 12}}
-	var rows [][]value
-	for i, p := range r.Projects {
+	s, err := wb.openSheet(SheetProjects, sheetTable{cols: cols, rows: r.ProjectCount(), freezeCols: 2}, true)
+	if err != nil {
+		return err
+	}
+	if err := s.titled(r.Title()+" · 全部项目", r.subtitle(), len(cols)); err != nil {
+		return err
+	}
+	if err := s.header(headerRow, cols); err != nil {
+		return err
+	}
+	i := 0
+	err = r.eachProject(ctx, rollup.ProjectSelection{}, func(p rollup.ProjectRow) error {
+		i++
 		rp := ""
 		if p.ReportPeriod.Year != 0 {
 			rp = p.ReportPeriod.String()
@@ -408,53 +478,78 @@ func (wb *workbook) projects(r *Review) error {
 		if p.Reported {
 			reported = "是"
 		}
-		rows = append(rows, []value{integer(i + 1), str(p.NameZh), str(p.ProjectID), str(department(p.DepartmentName, p.DepartmentID)),
+		return s.values([]value{integer(i), str(p.NameZh), str(p.ProjectID), str(department(p.DepartmentName, p.DepartmentID)),
 			str(p.Region), str(schema.Category(p.Category).Label()), str(schema.Stage(p.Stage).Label()), wan(p.PeriodCompletedWan),
 			wan(p.MonthCompletedWan), wan(p.YTDCompletedWan), optWan(p.AnnualPlanWan), pct(p.CompletionPct),
 			pct(&p.TimeProgressPct), points(p.GapPP), statusCell(p.Status), str(ChangeLabel(p.Change)),
 			str(prevLabel(p.PrevStatus)), str(p.ReasonZh), str(reported), str(rp), integer(int(p.ReportRevision)),
 			integer(p.OverdueMilestones), integer(p.MaxOverdueDays), integer(p.ShortStreak)})
-	}
-	if err := wb.titled(sheet, r.Title()+" · 全部项目", r.subtitle(), len(cols)); err != nil {
+	})
+	if err != nil {
 		return err
 	}
-	if _, err := wb.table(sheet, headerRow, cols, rows, 2); err != nil {
-		return err
-	}
-	return wb.landscape(sheet, headerRow)
+	return s.close()
 }
 
 // boards writes 红黄榜: the red list, then the yellow list, in board order.
-func (wb *workbook) boards(r *Review) error {
-	const sheet = SheetBoards
+func (wb *workbook) boards(ctx context.Context, r *Review) error {
 	cols := []column{{"榜单", 6}, {"序号", 6}, {"项目", 30}, {"项目编号", 26},
 		{"部门", 22}, {"地区", 14}, {"本年累计(万元)", 14}, {"年度计划(万元)", 14},
 		{"完成率", 10}, {"序时进度", 10}, {"差距(百分点)", 10}, {"逾期节点数", 10},
 		{"连续落后次数", 12}, {"变化", 10}, {"原因", 60}}
-	var rows [][]value
-	for _, st := range []rating.Status{rating.Red, rating.Yellow} {
-		for i, p := range r.WithStatus(st) {
-			rows = append(rows, []value{statusCell(st), integer(i + 1), str(p.NameZh), str(p.ProjectID),
-				str(department(p.DepartmentName, p.DepartmentID)), str(p.Region), wan(p.YTDCompletedWan),
-				optWan(p.AnnualPlanWan), pct(p.CompletionPct), pct(&p.TimeProgressPct), points(p.GapPP),
-				integer(p.OverdueMilestones), integer(p.ShortStreak), str(ChangeLabel(p.Change)), str(p.ReasonZh)})
-		}
+	n := r.CountStatus(rating.Red) + r.CountStatus(rating.Yellow)
+	s, err := wb.openSheet(SheetBoards, sheetTable{cols: cols, rows: n, freezeCols: 3}, true)
+	if err != nil {
+		return err
 	}
 	sub := fmt.Sprintf("%s。红榜%d个、黄榜%d个；新晋红榜%d个、摘牌%d个", r.subtitle(), r.Overall.Red, r.Overall.Yellow,
 		r.CountChange(rollup.ChangeNewlyRed), r.CountChange(rollup.ChangeRecovered))
-	if err := wb.titled(sheet, r.Title()+" · 红黄榜", sub, len(cols)); err != nil {
+	if err := s.titled(r.Title()+" · 红黄榜", sub, len(cols)); err != nil {
 		return err
 	}
-	if _, err := wb.table(sheet, headerRow, cols, rows, 3); err != nil {
+	if err := s.header(headerRow, cols); err != nil {
 		return err
 	}
-	return wb.landscape(sheet, headerRow)
+	for _, st := range []rating.Status{rating.Red, rating.Yellow} {
+		i := 0
+		err := r.eachProject(ctx, rollup.ProjectSelection{Status: st}, func(p rollup.ProjectRow) error {
+			i++
+			return s.values([]value{statusCell(st), integer(i), str(p.NameZh), str(p.ProjectID),
+				str(department(p.DepartmentName, p.DepartmentID)), str(p.Region), wan(p.YTDCompletedWan),
+				optWan(p.AnnualPlanWan), pct(p.CompletionPct), pct(&p.TimeProgressPct), points(p.GapPP),
+				integer(p.OverdueMilestones), integer(p.ShortStreak), str(ChangeLabel(p.Change)), str(p.ReasonZh)})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return s.close()
+}
+
+// smallSheet writes a sheet whose rows are in memory: the title, the
+// header, the rows.
+func (wb *workbook) smallSheet(name, title, subtitle string, cols []column, rows [][]value, landscape bool) error {
+	s, err := wb.openSheet(name, sheetTable{cols: cols, rows: len(rows), freezeCols: 0}, landscape)
+	if err != nil {
+		return err
+	}
+	if err := s.titled(title, subtitle, len(cols)); err != nil {
+		return err
+	}
+	if err := s.header(headerRow, cols); err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if err := s.values(row); err != nil {
+			return err
+		}
+	}
+	return s.close()
 }
 
 // reporting writes 未报送: the missing reports grouped by department, then
 // the late ones.
-func (wb *workbook) reporting(r *Review) error {
-	const sheet = SheetReporting
+func (wb *workbook) reporting(_ context.Context, r *Review) error {
 	cols := []column{{"情况", 8}, {"部门", 24}, {"项目", 30}, {"项目编号", 26},
 		{"应报月份", 10}, {"报送截止", 17}, {"首次报送时间", 17}, {"天数", 8}}
 	var rows [][]value
@@ -473,16 +568,11 @@ func (wb *workbook) reporting(r *Review) error {
 	}
 	sub := fmt.Sprintf("%s。%s：未报送%d个（天数为截止后已过天数），迟报%d个（天数为迟报天数）", r.subtitle(), r.dueLabel(),
 		r.Overall.Missing, r.Overall.Late)
-	if err := wb.titled(sheet, r.Title()+" · 未报送与迟报", sub, len(cols)); err != nil {
-		return err
-	}
-	_, err := wb.table(sheet, headerRow, cols, rows, 0)
-	return err
+	return wb.smallSheet(SheetReporting, r.Title()+" · 未报送与迟报", sub, cols, rows, false)
 }
 
 // milestones writes 节点预警: overdue, due soon, slipped.
-func (wb *workbook) milestones(r *Review) error {
-	const sheet = SheetMilestones
+func (wb *workbook) milestones(_ context.Context, r *Review) error {
 	cols := []column{{"预警", 10}, {"项目", 30}, {"项目编号", 26}, {"部门", 22},
 		{"节点", 24}, {"状态", 8}, {"计划日期", 12}, {"上次预计", 12},
 		{"本次预计", 12}, {"天数", 8}}
@@ -493,16 +583,11 @@ func (wb *workbook) milestones(r *Review) error {
 			day(m.PlannedDate), day(m.PrevForecastDate), day(m.ForecastDate), integer(m.Days)})
 	}
 	sub := r.subtitle() + "。天数：逾期为超过计划日期的天数，即将到期为距到期天数，延后为预计日期较上次推迟的天数"
-	if err := wb.titled(sheet, r.Title()+" · 节点预警", sub, len(cols)); err != nil {
-		return err
-	}
-	_, err := wb.table(sheet, headerRow, cols, rows, 0)
-	return err
+	return wb.smallSheet(SheetMilestones, r.Title()+" · 节点预警", sub, cols, rows, false)
 }
 
 // rankings writes 排名 by department, region and category.
-func (wb *workbook) rankings(r *Review) error {
-	const sheet = SheetRankings
+func (wb *workbook) rankings(_ context.Context, r *Review) error {
 	pw := r.periodWord()
 	cols := []column{{"维度", 8}, {"名次", 6}, {"分组", 24}, {"项目数", 8},
 		{"红", 6}, {"黄", 6}, {"绿", 6}, {"未评级", 8}, {"已报送", 8},
@@ -522,11 +607,5 @@ func (wb *workbook) rankings(r *Review) error {
 		}
 	}
 	sub := r.subtitle() + "。按投资完成率从高到低排名，无评级项目的分组排在最后"
-	if err := wb.titled(sheet, r.Title()+" · 排名", sub, len(cols)); err != nil {
-		return err
-	}
-	if _, err := wb.table(sheet, headerRow, cols, rows, 0); err != nil {
-		return err
-	}
-	return wb.landscape(sheet, headerRow)
+	return wb.smallSheet(SheetRankings, r.Title()+" · 排名", sub, cols, rows, true)
 }

@@ -1,0 +1,315 @@
+package rollup
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/shopspring/decimal"
+
+	"github.com/keyproject/kpp/consumers/chstore"
+	"github.com/keyproject/kpp/consumers/rating"
+	"github.com/keyproject/kpp/schema"
+)
+
+// Reading a stored review of any size. [Load] holds every row of a board in
+// memory, which a board of 100,000 projects makes several hundred MiB;
+// [LoadOutline] reads everything but the project rows and the on-time
+// reporting rows, and [EachProject] and [EachReporting] read those one
+// ClickHouse block at a time, in the order a report shows them, so that a
+// renderer holds one row at a time.
+
+// Outline is a stored review without its project rows: the totals, the
+// milestone alerts, the missing and late reporting rows, the trend, and
+// what the summary needs from the project rows.
+type Outline struct {
+	// Board has Projects nil and, in Reporting, the missing (未报送) and late
+	// (迟报) rows only, by department then project; OnTime counts the rest,
+	// read with [EachReporting].
+	Board
+	// Projects counts the project rows; ByStatus and ByChange count them by
+	// status and by change.
+	Projects int
+	ByStatus map[rating.Status]int
+	ByChange map[Change]int
+	// RatedYTDWan sums 本年累计 over the rated projects (status not
+	// unrated), 万元.
+	RatedYTDWan decimal.Decimal
+	// OnTime counts the reporting rows on time.
+	OnTime int
+	// DueMonth and Deadline are the month due and its reporting deadline
+	// (zero when the review has no reporting rows), as in every reporting
+	// row.
+	DueMonth schema.Period
+	Deadline time.Time
+}
+
+// ProjectSelection chooses the project rows [EachProject] reads. The zero
+// value reads every row.
+type ProjectSelection struct {
+	// Status, when set, keeps the projects of that status.
+	Status rating.Status
+	// Changed keeps the projects whose status changed since the previous
+	// review of the kind, ordered by change — newly red (新晋红榜), worse,
+	// better, recovered (摘牌) — and within a change in board order.
+	Changed bool
+}
+
+// streamProjects reads project rows in board order: red, yellow, green,
+// unrated; within a status by gap ascending (no gap last), then by project
+// id. %s is the extra condition and the leading ORDER BY terms. The gap is
+// sorted as a Float64, which orders Decimal(9, 2) values exactly as they
+// are (nine digits convert to distinct floats, in order): ClickHouse 18.16
+// sorts 100,000 rows by a Nullable(Decimal) key in ten seconds, by the
+// Float64 in a tenth of one.
+const streamProjects = `SELECT project_id, name_zh, region, category, department_id, department_name, stage, report_period,
+       reported, report_revision, period_completed_wan, month_completed_wan, ytd_completed_wan, annual_plan_wan,
+       completion_pct, time_progress_pct, gap_pp, overdue_milestones, max_overdue_days, toString(status), reason_zh,
+       reason_en, short_streak, toString(prev_status), toString(change)
+FROM dispatch_projects
+WHERE kind = ? AND period = ?%s
+ORDER BY %smultiIf(status = 'red', 0, status = 'yellow', 1, status = 'green', 2, 3), isNull(gap_pp),
+         toFloat64(assumeNotNull(gap_pp)), project_id`
+
+// EachProject calls fn with the stored project rows of a review that sel
+// selects, in board order (see [ProjectSelection] for the order of the
+// changed rows). It reads the rows as ClickHouse sends them, so a board of
+// any size needs the memory of one block. It stops at fn's first error and
+// returns it wrapped.
+func EachProject(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, sel ProjectSelection, fn func(ProjectRow) error) error {
+	if st == nil {
+		return fmt.Errorf("read the %s review %s: no store (open one with chstore.Open)", p.Kind, p.Key())
+	}
+	args := []any{string(p.Kind), p.Key()}
+	where, order := "", ""
+	if sel.Status != "" {
+		where += " AND status = ?"
+		args = append(args, string(sel.Status))
+	}
+	if sel.Changed {
+		where += " AND change IN ('newly_red', 'worse', 'better', 'recovered')"
+		order = "indexOf(['newly_red', 'worse', 'better', 'recovered'], toString(change)), "
+	}
+	what := fmt.Sprintf("read dispatch_projects for %s %s", p.Kind, p.Key())
+	return streamRows(ctx, st.Conn(), what, fmt.Sprintf(streamProjects, where, order), args, func(rows driver.Rows) error {
+		var r ProjectRow
+		var reportPeriod, status, prev, change string
+		var reported uint8
+		var overdue, streak uint16
+		var maxDays uint32
+		if err := rows.Scan(&r.ProjectID, &r.NameZh, &r.Region, &r.Category, &r.DepartmentID, &r.DepartmentName,
+			&r.Stage, &reportPeriod, &reported, &r.ReportRevision, &r.PeriodCompletedWan, &r.MonthCompletedWan,
+			&r.YTDCompletedWan, &r.AnnualPlanWan, &r.CompletionPct, &r.TimeProgressPct, &r.GapPP, &overdue, &maxDays,
+			&status, &r.ReasonZh, &r.ReasonEn, &streak, &prev, &change); err != nil {
+			return err
+		}
+		if reportPeriod != "" {
+			rp, err := schema.ParsePeriod(reportPeriod)
+			if err != nil {
+				return fmt.Errorf("project %s: stored report_period: %w", r.ProjectID, err)
+			}
+			r.ReportPeriod = rp
+		}
+		r.Reported, r.OverdueMilestones, r.MaxOverdueDays = reported == 1, int(overdue), int(maxDays)
+		r.Status, r.ShortStreak, r.Change = rating.Status(status), int(streak), Change(change)
+		if prev != "none" {
+			r.PrevStatus = rating.Status(prev)
+		}
+		return fn(r)
+	})
+}
+
+// EachReporting calls fn with the stored reporting rows of a review of one
+// status (on_time, late or missing), by department then project.
+func EachReporting(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, status ReportingStatus, fn func(ReportingRow) error) error {
+	if st == nil {
+		return fmt.Errorf("read the %s review %s: no store (open one with chstore.Open)", p.Kind, p.Key())
+	}
+	const q = `SELECT report_period, project_id, name_zh, department_id, department_name, toString(status), deadline,
+       first_received_at, days_late
+FROM dispatch_reporting
+WHERE kind = ? AND period = ? AND status = ?
+ORDER BY department_id, project_id`
+	what := fmt.Sprintf("read the %s rows of dispatch_reporting for %s %s", status, p.Kind, p.Key())
+	return streamRows(ctx, st.Conn(), what, q, []any{string(p.Kind), p.Key(), string(status)}, func(rows driver.Rows) error {
+		var r ReportingRow
+		var rp, rs string
+		var first *time.Time
+		var days int32
+		if err := rows.Scan(&rp, &r.ProjectID, &r.NameZh, &r.DepartmentID, &r.DepartmentName, &rs, &r.Deadline,
+			&first, &days); err != nil {
+			return err
+		}
+		per, err := schema.ParsePeriod(rp)
+		if err != nil {
+			return fmt.Errorf("project %s: stored report_period: %w", r.ProjectID, err)
+		}
+		r.ReportPeriod, r.Status, r.DaysLate = per, ReportingStatus(rs), int(days)
+		r.Deadline = r.Deadline.In(schema.Location())
+		if first != nil {
+			r.FirstReceivedAt = first.In(schema.Location())
+		}
+		return fn(r)
+	})
+}
+
+// LoadOutline reads a stored review without its project rows (see
+// [Outline]). Like [Load], it returns an error wrapping [ErrNotComputed],
+// with the command that computes the review, when the review has no stored
+// rows.
+func LoadOutline(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) (*Outline, error) {
+	if st == nil {
+		return nil, fmt.Errorf("load %s board %s: no store (open one with chstore.Open)", p.Kind, p.Key())
+	}
+	if _, err := schema.ParseReviewPeriod(p.Kind, p.Key()); err != nil || p.Start.IsZero() {
+		return nil, fmt.Errorf("load board: review period %+v is not valid; expected one from schema.ParseReviewPeriod", p)
+	}
+	conn := st.Conn()
+	kind, period := string(p.Kind), p.Key()
+	args := []any{kind, period}
+	what := func(table string) string { return fmt.Sprintf("read %s for %s %s", table, kind, period) }
+	o := &Outline{Board: Board{Period: p}, ByStatus: map[rating.Status]int{}, ByChange: map[Change]int{}}
+
+	// The counts, the rated YTD and the run, per status and change.
+	const counts = `SELECT toString(status), toString(change), count(), sumIf(ytd_completed_wan, status != 'unrated'),
+       max(cutoff), max(computed_at), argMax(run_id, computed_at)
+FROM dispatch_projects
+WHERE kind = ? AND period = ?
+GROUP BY status, change`
+	err := streamRows(ctx, conn, what("dispatch_projects"), counts, args, func(rows driver.Rows) error {
+		var status, change, runID string
+		var n uint64
+		var rated decimal.Decimal
+		var cutoff, computed time.Time
+		if err := rows.Scan(&status, &change, &n, &rated, &cutoff, &computed, &runID); err != nil {
+			return err
+		}
+		o.Projects += int(n)
+		o.ByStatus[rating.Status(status)] += int(n)
+		o.ByChange[Change(change)] += int(n)
+		o.RatedYTDWan = o.RatedYTDWan.Add(rated)
+		if computed.After(o.ComputedAt) {
+			o.ComputedAt, o.RunID = computed.In(schema.Location()), runID
+		}
+		o.Cutoff = cutoff.In(schema.Location())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if o.Projects == 0 {
+		return nil, fmt.Errorf("%w: no %s review %s (%s) in database %s; compute it with `kpp rollup %s --period %s`",
+			ErrNotComputed, p.Kind, period, p.Label(), st.Database(), p.Kind, period)
+	}
+	const totals = `SELECT toString(dimension), key, label, projects, reported, missing, late, green, yellow, red, unrated,
+       period_completed_wan, month_completed_wan, ytd_completed_wan, annual_plan_wan, completion_pct,
+       time_progress_pct, gap_pp, rank
+FROM dispatch_totals
+WHERE kind = ? AND period = ?
+ORDER BY dimension, key`
+	err = streamRows(ctx, conn, what("dispatch_totals"), totals, args, func(rows driver.Rows) error {
+		var t TotalRow
+		var dim string
+		var n [8]uint32
+		var rank uint16
+		if err := rows.Scan(&dim, &t.Key, &t.Label, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7],
+			&t.PeriodCompletedWan, &t.MonthCompletedWan, &t.YTDCompletedWan, &t.AnnualPlanWan, &t.CompletionPct,
+			&t.TimeProgressPct, &t.GapPP, &rank); err != nil {
+			return err
+		}
+		t.Dimension, t.Rank = Dimension(dim), int(rank)
+		t.Projects, t.Reported, t.Missing, t.Late = int(n[0]), int(n[1]), int(n[2]), int(n[3])
+		t.Green, t.Yellow, t.Red, t.Unrated = int(n[4]), int(n[5]), int(n[6]), int(n[7])
+		o.Totals = append(o.Totals, t)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	const milestones = `SELECT project_id, name_zh, department_id, department_name, milestone_id, title, toString(alert), status,
+       planned_date, forecast_date, prev_forecast_date, days
+FROM dispatch_milestones
+WHERE kind = ? AND period = ?
+ORDER BY alert, project_id, milestone_id`
+	err = streamRows(ctx, conn, what("dispatch_milestones"), milestones, args, func(rows driver.Rows) error {
+		var m MilestoneAlert
+		var alert string
+		var planned, forecast, prevForecast *time.Time
+		var days int32
+		if err := rows.Scan(&m.ProjectID, &m.NameZh, &m.DepartmentID, &m.DepartmentName, &m.MilestoneID, &m.Title,
+			&alert, &m.Status, &planned, &forecast, &prevForecast, &days); err != nil {
+			return err
+		}
+		m.Alert, m.Days = Alert(alert), int(days)
+		m.PlannedDate, m.ForecastDate, m.PrevForecastDate = localDate(planned), localDate(forecast), localDate(prevForecast)
+		o.Milestones = append(o.Milestones, m)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range []ReportingStatus{ReportingMissing, ReportingLate} {
+		if err := EachReporting(ctx, st, p, s, func(r ReportingRow) error {
+			o.Reporting = append(o.Reporting, r)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	const onTime = `SELECT countIf(status = 'on_time'), any(report_period), any(deadline)
+FROM dispatch_reporting
+WHERE kind = ? AND period = ?`
+	err = streamRows(ctx, conn, what("dispatch_reporting"), onTime, args, func(rows driver.Rows) error {
+		var n uint64
+		var due string
+		var deadline time.Time
+		if err := rows.Scan(&n, &due, &deadline); err != nil {
+			return err
+		}
+		o.OnTime = int(n)
+		if due != "" {
+			m, err := schema.ParsePeriod(due)
+			if err != nil {
+				return fmt.Errorf("stored report_period: %w", err)
+			}
+			o.DueMonth, o.Deadline = m, deadline.In(schema.Location())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	o.Trend, err = loadTrend(ctx, conn, p, o.Cutoff)
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// streamBlockRows is the most rows of a block ClickHouse sends to a
+// stream: the driver decodes a block at a time, and 8,192 rows of projects
+// (names and reasons in two languages) take a few MiB where the default of
+// 65,536 takes about 40.
+const streamBlockRows = 8192
+
+// streamRows runs a query and calls fn for each row as it arrives, in
+// blocks of at most streamBlockRows rows.
+func streamRows(ctx context.Context, conn driver.Conn, what, query string, args []any, fn func(driver.Rows) error) error {
+	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_block_size": streamBlockRows}))
+	rows, err := conn.Query(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
