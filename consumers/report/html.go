@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"context"
 	"embed"
 	"fmt"
@@ -126,7 +127,16 @@ func (r *Review) renderHTML(ctx context.Context, w io.Writer, nav *pageNav) erro
 	if err != nil {
 		return err
 	}
-	return templates.ExecuteTemplate(w, "review.html", page)
+	// The template writes a piece at a time: tens of thousands of small
+	// writes for a large board, one system call each to a file.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := templates.ExecuteTemplate(bw, "review.html", page); err != nil {
+		return fmt.Errorf("write html: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write html: %w", err)
+	}
+	return nil
 }
 
 // pageNav is the navigation of a served page: the index of reports and the
