@@ -2,7 +2,6 @@ package rollup
 
 import (
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -59,117 +58,67 @@ func (rv review) firstMonth() schema.Period {
 	return first
 }
 
-// compute builds the board from the facts.
-func compute(f *facts, rv review, computedAt time.Time, runID string) (*Board, error) {
-	b := &Board{Period: rv.p, ComputedAt: computedAt, RunID: runID, Cutoff: rv.cutoff}
-	planned := map[string]ratedPlan{} // per project: plan × time progress, for the groups
-	for _, pr := range f.projects {
-		row, tp, err := projectRow(f, pr, rv)
-		if err != nil {
-			return nil, fmt.Errorf("rate project %s for %s %s: %w", pr.id, rv.p.Kind, rv.p.Key(), err)
-		}
-		b.Projects = append(b.Projects, row)
-		if row.Status != rating.Unrated {
-			planned[pr.id] = ratedPlan{plan: *row.AnnualPlanWan, tp: tp}
-		}
-		b.Milestones = append(b.Milestones, alerts(f, pr, rv)...)
-		if r, ok := reportingRow(f, pr, rv); ok {
-			b.Reporting = append(b.Reporting, r)
-		}
-	}
-	sort.SliceStable(b.Milestones, func(i, j int) bool {
-		a, c := b.Milestones[i], b.Milestones[j]
-		if a.Alert != c.Alert {
-			return alertRank(a.Alert) < alertRank(c.Alert)
-		}
-		if a.ProjectID != c.ProjectID {
-			return a.ProjectID < c.ProjectID
-		}
-		return a.MilestoneID < c.MilestoneID
-	})
-	sort.SliceStable(b.Reporting, func(i, j int) bool {
-		a, c := b.Reporting[i], b.Reporting[j]
-		if a.DepartmentID != c.DepartmentID {
-			return a.DepartmentID < c.DepartmentID
-		}
-		return a.ProjectID < c.ProjectID
-	})
-	b.Totals = totals(b.Projects, b.Reporting, planned, rv.tp)
-	return b, nil
-}
-
 // ratedPlan is a rated project's plan and time progress.
 type ratedPlan struct {
 	plan decimal.Decimal
 	tp   rating.Fraction
 }
 
-// projectRow rates one project; it also returns the time progress used.
-func projectRow(f *facts, pr project, rv review) (ProjectRow, rating.Fraction, error) {
+// projectRow rates one project with its milestones as of the cut-off; it
+// also returns the time progress used.
+func projectRow(pf *projectFacts, ms []milestoneState, rv review) (ProjectRow, rating.Fraction, error) {
 	row := ProjectRow{
-		ProjectID: pr.id, NameZh: pr.name, Region: pr.region, Category: pr.category,
-		DepartmentID: pr.deptID, DepartmentName: pr.deptName, Stage: pr.stage,
+		ProjectID: pf.id, NameZh: pf.name, Region: pf.region, Category: pf.category,
+		DepartmentID: pf.deptID, DepartmentName: pf.deptName, Stage: pf.stage,
 	}
-	year, month := rv.p.Year(), rv.p.Month()
-	latest, _ := f.latestReports(pr.id, rv.cutoff)
 	in := rating.Input{TimeProgress: rv.tp}
 
-	// The report the figures come from: the reviewed month's (monthly) or
-	// the latest of the year up to the cut-off's month; else the latest
-	// earlier one of the year.
-	used, ok := latestOfYear(latest, year, month)
-	_, dueReported := latest[rv.due]
-	if rv.p.Kind == schema.ReviewMonthly {
-		row.Reported = dueReported
-		if row.Reported {
-			used, ok = latest[month], true
-		}
-	} else {
-		row.Reported = dueReported
+	// The report the figures come from: the latest month of the year, up to
+	// the reviewed month, reported by the cut-off — for a monthly review the
+	// reviewed month's when it was reported, else the latest earlier one.
+	row.Reported = pf.dueReports > 0
+	if rv.p.Kind != schema.ReviewMonthly {
 		in.DueMonth = rv.due
 	}
-	if ok {
-		row.ReportPeriod, row.ReportRevision = used.period, used.revision
-		row.MonthCompletedWan, row.YTDCompletedWan = used.month, used.ytd
+	if pf.yearReports > 0 {
+		used, err := schema.ParsePeriod(pf.usedPeriod)
+		if err != nil {
+			return row, in.TimeProgress, fmt.Errorf("stored %w", err)
+		}
+		row.ReportPeriod, row.ReportRevision = used, pf.usedRevision
+		row.MonthCompletedWan, row.YTDCompletedWan = pf.usedMonth, pf.usedYTD
 		if rv.p.Kind == schema.ReviewMonthly && !row.Reported {
 			// The month counts as 0; the YTD is the earlier report's.
 			row.MonthCompletedWan, row.ReportRevision = decimal.Zero, 0
 		}
-	}
-	if !row.Reported && ok {
-		in.YTDFrom = used.period
+		if !row.Reported {
+			in.YTDFrom = used
+		}
 	}
 	if rv.p.Kind == schema.ReviewMonthly {
 		row.PeriodCompletedWan = row.MonthCompletedWan
 	} else {
-		before, _ := f.latestReports(pr.id, rv.prevCutoff)
-		prevYTD := decimal.Zero
-		if r, ok := latestOfYear(before, year, month); ok {
-			prevYTD = r.ytd
-		}
-		row.PeriodCompletedWan = row.YTDCompletedWan.Sub(prevYTD)
+		row.PeriodCompletedWan = row.YTDCompletedWan.Sub(pf.beforeYTD)
 	}
 	in.Reported, in.YTDWan = row.Reported, row.YTDCompletedWan
 
-	if pl, ok := pr.plans[year]; ok {
-		amount := pl.annual
+	if pf.planIndex > 0 {
+		amount := pf.planAnnual
 		row.AnnualPlanWan, in.AnnualPlanWan = &amount, &amount
 		if rv.rules.Basis == rating.BasisPhasedPlan {
-			if f, ok := rating.PhasedProgress(pl.monthly, pl.annual, rv.p.LastDay()); ok {
+			if f, ok := rating.PhasedProgress(pf.planMonthly, pf.planAnnual, rv.p.LastDay()); ok {
 				in.TimeProgress, in.Phased = f, true
 			}
 		}
 	}
-	for _, m := range f.milestones(pr, rv.cutoff) {
+	for _, m := range ms {
 		if days, ok := overdueDays(m, rv.asOf); ok {
 			in.Overdue = append(in.Overdue, rating.Milestone{ID: m.id, Title: m.title, PlannedDate: m.planned, DaysOverdue: days})
 		}
 	}
-	if f.prev != nil {
-		if pv, ok := f.prev[pr.id]; ok {
-			in.ShortBefore = pv.streak
-			row.PrevStatus = pv.status
-		}
+	if pf.prevReviewed != 0 {
+		in.ShortBefore = int(pf.prevStreak)
+		row.PrevStatus = rating.Status(pf.prevStatus)
 	}
 
 	res, err := rv.rules.Rate(in)
@@ -181,22 +130,6 @@ func projectRow(f *facts, pr project, rv review) (ProjectRow, rating.Fraction, e
 	row.Status, row.ReasonZh, row.ReasonEn, row.ShortStreak = res.Status, res.ReasonZh, res.ReasonEn, res.ShortStreak
 	row.Change = change(row.PrevStatus, row.Status)
 	return row, in.TimeProgress, nil
-}
-
-// latestOfYear is the report of the latest month of year, up to month, in
-// reports.
-func latestOfYear(reports map[schema.Period]revision, year int, month schema.Period) (revision, bool) {
-	var best revision
-	found := false
-	for per, r := range reports {
-		if per.Year != year || month.Before(per) {
-			continue
-		}
-		if !found || best.period.Before(per) {
-			best, found = r, true
-		}
-	}
-	return best, found
 }
 
 // severity orders statuses for better/worse: green, unrated, yellow, red.
@@ -246,30 +179,15 @@ func overdueDays(m milestoneState, day time.Time) (int, bool) {
 	return days, days >= 1
 }
 
-func alertRank(a Alert) int {
-	switch a {
-	case AlertDue:
-		return 0
-	case AlertOverdue:
-		return 1
-	}
-	return 2
-}
-
-// alerts lists project pr's milestone alerts at the review.
-func alerts(f *facts, pr project, rv review) []MilestoneAlert {
-	before := map[string]milestoneState{}
-	for _, m := range f.milestones(pr, rv.prevCutoff) {
-		before[m.id] = m
-	}
-	var out []MilestoneAlert
-	for _, m := range f.milestones(pr, rv.cutoff) {
+// alerts appends the project's milestone alerts at the review to out.
+func alerts(out []MilestoneAlert, pf *projectFacts, ms []milestoneState, rv review) []MilestoneAlert {
+	for _, m := range ms {
 		if met(m, rv.asOf) {
 			continue
 		}
-		a := MilestoneAlert{ProjectID: pr.id, NameZh: pr.name, DepartmentID: pr.deptID, DepartmentName: pr.deptName,
+		a := MilestoneAlert{ProjectID: pf.id, NameZh: pf.name, DepartmentID: pf.deptID, DepartmentName: pf.deptName,
 			MilestoneID: m.id, Title: m.title, Status: m.status,
-			PlannedDate: localDay(m.planned), ForecastDate: localDay(m.forecast), PrevForecastDate: localDay(before[m.id].forecast)}
+			PlannedDate: localDay(m.planned), ForecastDate: localDay(m.forecast), PrevForecastDate: localDay(m.prevForecast)}
 		// due: the planned or the forecast date within the look-ahead.
 		due := -1
 		for _, d := range []time.Time{m.planned, m.forecast} {
@@ -288,7 +206,7 @@ func alerts(f *facts, pr project, rv review) []MilestoneAlert {
 			a.Alert, a.Days = AlertOverdue, days
 			out = append(out, a)
 		}
-		if prev := before[m.id].forecast; !prev.IsZero() && !m.forecast.IsZero() {
+		if prev := m.prevForecast; !prev.IsZero() && !m.forecast.IsZero() {
 			if slip := dayNumber(m.forecast) - dayNumber(prev); slip > 0 {
 				a.Alert, a.Days = AlertSlipped, slip
 				out = append(out, a)
@@ -298,18 +216,17 @@ func alerts(f *facts, pr project, rv review) []MilestoneAlert {
 	return out
 }
 
-// reportingRow is project pr's reporting status for the month due; false
+// reportingRow is the project's reporting status for the month due; false
 // when its deadline has not passed and nothing was received (not due yet).
-func reportingRow(f *facts, pr project, rv review) (ReportingRow, bool) {
-	_, first := f.latestReports(pr.id, rv.cutoff)
+func reportingRow(pf *projectFacts, rv review) (ReportingRow, bool) {
 	d := rv.rules.Deadline
-	r := ReportingRow{ProjectID: pr.id, NameZh: pr.name, DepartmentID: pr.deptID, DepartmentName: pr.deptName,
+	r := ReportingRow{ProjectID: pf.id, NameZh: pf.name, DepartmentID: pf.deptID, DepartmentName: pf.deptName,
 		ReportPeriod: rv.due, Deadline: d.End(rv.due)}
 	lastDay := d.LastDay(rv.due)
-	if at, ok := first[rv.due]; ok {
-		r.FirstReceivedAt = at.In(schema.Location())
+	if pf.dueReports > 0 {
+		r.FirstReceivedAt = pf.dueFirst.In(schema.Location())
 		r.Status = ReportingOnTime
-		if !at.Before(r.Deadline) {
+		if !pf.dueFirst.Before(r.Deadline) {
 			r.Status, r.DaysLate = ReportingLate, dayNumber(r.FirstReceivedAt)-dayNumber(lastDay)
 		}
 		return r, true

@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/shopspring/decimal"
 
 	"github.com/keyproject/kpp/consumers/chstore"
@@ -141,24 +144,229 @@ func Run(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, rules ra
 	}
 
 	rv := newReview(p, rules, cutoff, now)
-	f, err := loadFacts(ctx, st.Conn(), p, cutoff, rv.firstMonth(), p.Month())
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	if len(f.projects) == 0 {
+	s, err := compute(ctx, st.Conn(), rv, computedAt, runID)
+	if errors.Is(err, ErrNoProjects) {
 		return nil, fmt.Errorf("%s: %w: none received before %s in database %s; register projects first",
 			what, ErrNoProjects, cutoff.Format(time.DateTime), st.Database())
 	}
-	b, err := compute(f, rv, computedAt, runID)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if _, err := store(ctx, st.Conn(), b); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	s := summarize(b)
 	s.Duration = time.Since(started)
 	return s, nil
+}
+
+// readChunk is how many projects the reader hands to a rater at a time;
+// raters is how many rate at once.
+const (
+	readChunk = 512
+	raters    = 2
+)
+
+// ratedProject is what rating a project gives: its row, its plan and time
+// progress when it is rated, its milestone alerts, its reporting row when
+// due.
+type ratedProject struct {
+	row    ProjectRow
+	rated  *ratedPlan
+	alerts []MilestoneAlert
+	rep    *ReportingRow
+}
+
+// compute computes review rv and stores it as it goes. ClickHouse
+// aggregates the facts to a row per project; a pipeline of goroutines
+// reads them (readProjects), rates them (raters at once), accumulates the
+// totals and the summary and buffers the rows (one collector), and inserts
+// the full buffers in order (one inserter); the totals are inserted last.
+// Memory holds a few chunks and batches, never the whole review.
+func compute(ctx context.Context, conn driver.Conn, rv review, computedAt time.Time, runID string) (*Summary, error) {
+	n, err := countRegistered(ctx, conn, rv.cutoff)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, ErrNoProjects
+	}
+	jobs := make(chan func(context.Context) error)
+	w, err := newWriter(ctx, conn, rv.p, rv.cutoff, computedAt, runID, jobs)
+	if err != nil {
+		return nil, err
+	}
+	s := &Summary{Period: rv.p, RunID: runID, Cutoff: rv.cutoff, ComputedAt: computedAt}
+	tt := newTotaler(rv.tp)
+	pl := newPipeline(ctx)
+	chunks := make(chan []reviewed, raters)
+	results := make(chan []ratedProject, raters)
+
+	pl.run(func(ctx context.Context) error {
+		defer close(chunks)
+		return readProjects(ctx, conn, rv, readChunk, func(c []reviewed) error { return sendTo(ctx, chunks, c) })
+	})
+	var ratersDone sync.WaitGroup
+	for range raters {
+		ratersDone.Add(1)
+		pl.run(func(ctx context.Context) error {
+			defer ratersDone.Done()
+			for c := range chunks {
+				out, err := rateChunk(c, rv)
+				if err != nil {
+					return err
+				}
+				if err := sendTo(ctx, results, out); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	go func() {
+		ratersDone.Wait()
+		close(results)
+	}()
+	var totals []TotalRow
+	pl.run(func(ctx context.Context) error {
+		defer close(jobs)
+		for c := range results {
+			for i := range c {
+				r := &c[i]
+				var status ReportingStatus
+				if r.rep != nil {
+					status = r.rep.Status
+				}
+				tt.add(&r.row, status, r.rated)
+				s.count(&r.row, r.alerts)
+				if err := w.add(ctx, &r.row, r.alerts, r.rep); err != nil {
+					return err
+				}
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err() // the review is incomplete
+		}
+		totals = tt.rows()
+		return w.finish(ctx, totals)
+	})
+	pl.run(func(ctx context.Context) error {
+		for job := range jobs {
+			if err := job(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := pl.wait(); err != nil {
+		return nil, err
+	}
+	s.ProjectRows, s.TotalRows, s.MilestoneRows, s.ReportingRows = w.projectRows, w.totalRows, w.milestoneRows, w.reportingRows
+	for _, t := range totals {
+		if t.Dimension != DimensionAll {
+			continue
+		}
+		s.Missing, s.Late = t.Missing, t.Late
+		s.PeriodCompletedWan, s.YTDCompletedWan, s.AnnualPlanWan = t.PeriodCompletedWan, t.YTDCompletedWan, t.AnnualPlanWan
+		s.CompletionPct, s.GapPP, s.TimeProgressPct = t.CompletionPct, t.GapPP, t.TimeProgressPct
+	}
+	return s, nil
+}
+
+// rateChunk rates a chunk of projects.
+func rateChunk(c []reviewed, rv review) ([]ratedProject, error) {
+	out := make([]ratedProject, len(c))
+	for i := range c {
+		pf, ms, r := &c[i].facts, c[i].milestones, &out[i]
+		row, tp, err := projectRow(pf, ms, rv)
+		if err != nil {
+			return nil, fmt.Errorf("rate project %s for %s %s: %w", pf.id, rv.p.Kind, rv.p.Key(), err)
+		}
+		r.row = row
+		if row.Status != rating.Unrated {
+			r.rated = &ratedPlan{plan: *row.AnnualPlanWan, tp: tp}
+		}
+		r.alerts = alerts(nil, pf, ms, rv)
+		if rep, due := reportingRow(pf, rv); due {
+			r.rep = &rep
+		}
+	}
+	return out, nil
+}
+
+// sendTo sends v on ch unless ctx ends first.
+func sendTo[T any](ctx context.Context, ch chan<- T, v T) error {
+	select {
+	case ch <- v:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// pipeline runs goroutines that share a context, cancelled by the first
+// error, which wait returns.
+type pipeline struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error
+}
+
+func newPipeline(ctx context.Context) *pipeline {
+	p := &pipeline{}
+	p.ctx, p.cancel = context.WithCancel(ctx)
+	return p
+}
+
+func (p *pipeline) run(fn func(context.Context) error) {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		if err := fn(p.ctx); err != nil {
+			p.once.Do(func() {
+				p.err = err
+				p.cancel()
+			})
+		}
+	}()
+}
+
+func (p *pipeline) wait() error {
+	p.wg.Wait()
+	p.cancel()
+	return p.err
+}
+
+// count adds a project row and its milestone alerts to the counts.
+func (s *Summary) count(r *ProjectRow, alerts []MilestoneAlert) {
+	s.Projects++
+	if r.Reported {
+		s.Reported++
+	}
+	switch r.Status {
+	case rating.Green:
+		s.Green++
+	case rating.Yellow:
+		s.Yellow++
+	case rating.Red:
+		s.Red++
+	default:
+		s.Unrated++
+	}
+	switch r.Change {
+	case ChangeNewlyRed:
+		s.NewlyRed++
+	case ChangeRecovered:
+		s.Recovered++
+	}
+	for _, m := range alerts {
+		switch m.Alert {
+		case AlertDue:
+			s.Due++
+		case AlertOverdue:
+			s.Overdue++
+		case AlertSlipped:
+			s.Slipped++
+		}
+	}
 }
 
 // Monthly runs the monthly review of period at now: Run with a monthly
@@ -193,46 +401,4 @@ func newRunID(p schema.ReviewPeriod, now time.Time) string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return fmt.Sprintf("%s-%s-%s-%s", p.Kind, p.Key(), now.Format("20060102T150405"), hex.EncodeToString(b[:]))
-}
-
-func summarize(b *Board) *Summary {
-	s := &Summary{Period: b.Period, RunID: b.RunID, Cutoff: b.Cutoff, ComputedAt: b.ComputedAt,
-		Projects: len(b.Projects), ProjectRows: len(b.Projects), TotalRows: len(b.Totals),
-		MilestoneRows: len(b.Milestones), ReportingRows: len(b.Reporting)}
-	for _, r := range b.Projects {
-		if r.Reported {
-			s.Reported++
-		}
-		switch r.Status {
-		case rating.Green:
-			s.Green++
-		case rating.Yellow:
-			s.Yellow++
-		case rating.Red:
-			s.Red++
-		default:
-			s.Unrated++
-		}
-		switch r.Change {
-		case ChangeNewlyRed:
-			s.NewlyRed++
-		case ChangeRecovered:
-			s.Recovered++
-		}
-	}
-	for _, m := range b.Milestones {
-		switch m.Alert {
-		case AlertDue:
-			s.Due++
-		case AlertOverdue:
-			s.Overdue++
-		case AlertSlipped:
-			s.Slipped++
-		}
-	}
-	t := b.Total()
-	s.Missing, s.Late = t.Missing, t.Late
-	s.PeriodCompletedWan, s.YTDCompletedWan, s.AnnualPlanWan = t.PeriodCompletedWan, t.YTDCompletedWan, t.AnnualPlanWan
-	s.CompletionPct, s.GapPP, s.TimeProgressPct = t.CompletionPct, t.GapPP, t.TimeProgressPct
-	return s
 }

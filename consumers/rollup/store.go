@@ -41,68 +41,151 @@ func query(name string) string {
 // dispatchTables are the tables a run replaces, partitioned by (kind, period).
 var dispatchTables = [...]string{"dispatch_projects", "dispatch_totals", "dispatch_milestones", "dispatch_reporting"}
 
-// store replaces the review's rows: it drops the (kind, period) partition of
-// the four tables, then inserts the board. A re-run therefore leaves
-// exactly the rows of its own board. The partition is given with bound
-// parameters, which ClickHouse 18.16 and current releases accept in DROP
-// PARTITION.
-func store(ctx context.Context, conn driver.Conn, b *Board) (rows int, err error) {
-	kind, period := string(b.Period.Kind), b.Period.Key()
+// batchRows is how many rows of a table a run buffers before it inserts
+// them: a few MiB of rows, and few enough inserts (parts) per review.
+const batchRows = 10_000
+
+// writer stores a review as it is computed: it drops the review's (kind,
+// period) partition of the four tables, then hands the rows in batches of
+// batchRows to jobs, which inserts them in order (see compute). A re-run
+// therefore leaves exactly the rows of its own review. The partition is
+// given with bound parameters, which ClickHouse 18.16 and current releases
+// accept in DROP PARTITION.
+type writer struct {
+	conn               driver.Conn
+	kind, period       string
+	first, last        time.Time // the period's first and last day
+	cutoff, computedAt time.Time
+	runID              string
+	jobs               chan<- func(context.Context) error
+
+	projects   []ProjectRow
+	milestones []MilestoneAlert
+	reporting  []ReportingRow
+	// The rows inserted per table, counted by the jobs.
+	projectRows, milestoneRows, reportingRows, totalRows int
+}
+
+// newWriter drops the review's stored rows and returns a writer for the
+// new ones that sends its inserts to jobs.
+func newWriter(ctx context.Context, conn driver.Conn, p schema.ReviewPeriod, cutoff, computedAt time.Time, runID string,
+	jobs chan<- func(context.Context) error) (*writer, error) {
+	w := &writer{conn: conn, kind: string(p.Kind), period: p.Key(), first: p.Start, last: p.LastDay(),
+		cutoff: cutoff, computedAt: computedAt, runID: runID, jobs: jobs}
 	for _, table := range dispatchTables {
-		if err := conn.Exec(ctx, "ALTER TABLE "+table+" DROP PARTITION (?, ?)", kind, period); err != nil {
-			return 0, fmt.Errorf("drop partition (%s, %s) of %s: %w", kind, period, table, err)
+		if err := conn.Exec(ctx, "ALTER TABLE "+table+" DROP PARTITION (?, ?)", w.kind, w.period); err != nil {
+			return nil, fmt.Errorf("drop partition (%s, %s) of %s: %w", w.kind, w.period, table, err)
 		}
 	}
-	first, last := b.Period.Start, b.Period.LastDay()
-	n, err := insert(ctx, conn, "dispatch_projects", "insert_projects", len(b.Projects), func(batch driver.Batch, i int) error {
-		r := b.Projects[i]
+	return w, nil
+}
+
+// add buffers a project's rows, and sends the buffers that are full.
+func (w *writer) add(ctx context.Context, r *ProjectRow, alerts []MilestoneAlert, rep *ReportingRow) error {
+	w.projects = append(w.projects, *r)
+	w.milestones = append(w.milestones, alerts...)
+	if rep != nil {
+		w.reporting = append(w.reporting, *rep)
+	}
+	return w.flush(ctx, batchRows)
+}
+
+// flush sends every buffer holding at least atLeast rows (and at least one).
+func (w *writer) flush(ctx context.Context, atLeast int) error {
+	atLeast = max(atLeast, 1)
+	if len(w.projects) >= atLeast {
+		rows := w.projects
+		w.projects = make([]ProjectRow, 0, min(len(rows), batchRows))
+		if err := w.send(ctx, func(ctx context.Context) error { return w.insertProjects(ctx, rows) }); err != nil {
+			return err
+		}
+	}
+	if len(w.milestones) >= atLeast {
+		rows := w.milestones
+		w.milestones = nil
+		if err := w.send(ctx, func(ctx context.Context) error { return w.insertMilestones(ctx, rows) }); err != nil {
+			return err
+		}
+	}
+	if len(w.reporting) >= atLeast {
+		rows := w.reporting
+		w.reporting = make([]ReportingRow, 0, min(len(rows), batchRows))
+		if err := w.send(ctx, func(ctx context.Context) error { return w.insertReporting(ctx, rows) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *writer) send(ctx context.Context, job func(context.Context) error) error {
+	select {
+	case w.jobs <- job:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *writer) insertProjects(ctx context.Context, rows []ProjectRow) error {
+	first, last := dateOnly(w.first), dateOnly(w.last)
+	n, err := insert(ctx, w.conn, "dispatch_projects", "insert_projects", len(rows), func(batch driver.Batch, i int) error {
+		r := &rows[i]
 		prev := string(r.PrevStatus)
 		if prev == "" {
 			prev = "none"
 		}
-		return batch.Append(kind, period, dateOnly(first), dateOnly(last), b.Cutoff, r.ProjectID, r.NameZh, r.Region,
+		return batch.Append(w.kind, w.period, first, last, w.cutoff, r.ProjectID, r.NameZh, r.Region,
 			r.Category, r.DepartmentID, r.DepartmentName, r.Stage, periodKey(r.ReportPeriod), boolByte(r.Reported),
 			r.ReportRevision, r.PeriodCompletedWan, r.MonthCompletedWan, r.YTDCompletedWan, r.AnnualPlanWan,
 			r.CompletionPct, r.TimeProgressPct, r.GapPP, clampU16(r.OverdueMilestones), clampU32(r.MaxOverdueDays),
-			string(r.Status), r.ReasonZh, r.ReasonEn, clampU16(r.ShortStreak), prev, string(r.Change), b.ComputedAt, b.RunID)
+			string(r.Status), r.ReasonZh, r.ReasonEn, clampU16(r.ShortStreak), prev, string(r.Change), w.computedAt, w.runID)
 	})
-	rows += n
-	if err != nil {
-		return rows, err
-	}
-	n, err = insert(ctx, conn, "dispatch_totals", "insert_totals", len(b.Totals), func(batch driver.Batch, i int) error {
-		t := b.Totals[i]
-		return batch.Append(kind, period, string(t.Dimension), t.Key, t.Label, clampU32(t.Projects), clampU32(t.Reported),
-			clampU32(t.Missing), clampU32(t.Late), clampU32(t.Green), clampU32(t.Yellow), clampU32(t.Red),
-			clampU32(t.Unrated), t.PeriodCompletedWan, t.MonthCompletedWan, t.YTDCompletedWan, t.AnnualPlanWan,
-			t.CompletionPct, t.TimeProgressPct, t.GapPP, clampU16(t.Rank), b.ComputedAt, b.RunID)
-	})
-	rows += n
-	if err != nil {
-		return rows, err
-	}
-	n, err = insert(ctx, conn, "dispatch_milestones", "insert_milestones", len(b.Milestones), func(batch driver.Batch, i int) error {
-		m := b.Milestones[i]
-		return batch.Append(kind, period, m.ProjectID, m.NameZh, m.DepartmentID, m.DepartmentName, m.MilestoneID,
+	w.projectRows += n
+	return err
+}
+
+func (w *writer) insertMilestones(ctx context.Context, rows []MilestoneAlert) error {
+	n, err := insert(ctx, w.conn, "dispatch_milestones", "insert_milestones", len(rows), func(batch driver.Batch, i int) error {
+		m := &rows[i]
+		return batch.Append(w.kind, w.period, m.ProjectID, m.NameZh, m.DepartmentID, m.DepartmentName, m.MilestoneID,
 			m.Title, string(m.Alert), m.Status, optDate(m.PlannedDate), optDate(m.ForecastDate),
-			optDate(m.PrevForecastDate), int32(m.Days), b.ComputedAt, b.RunID)
+			optDate(m.PrevForecastDate), int32(m.Days), w.computedAt, w.runID)
 	})
-	rows += n
-	if err != nil {
-		return rows, err
-	}
-	n, err = insert(ctx, conn, "dispatch_reporting", "insert_reporting", len(b.Reporting), func(batch driver.Batch, i int) error {
-		r := b.Reporting[i]
+	w.milestoneRows += n
+	return err
+}
+
+func (w *writer) insertReporting(ctx context.Context, rows []ReportingRow) error {
+	n, err := insert(ctx, w.conn, "dispatch_reporting", "insert_reporting", len(rows), func(batch driver.Batch, i int) error {
+		r := &rows[i]
 		var first *time.Time
 		if !r.FirstReceivedAt.IsZero() {
 			f := r.FirstReceivedAt
 			first = &f
 		}
-		return batch.Append(kind, period, r.ReportPeriod.String(), r.ProjectID, r.NameZh, r.DepartmentID,
-			r.DepartmentName, string(r.Status), r.Deadline, first, int32(r.DaysLate), b.ComputedAt, b.RunID)
+		return batch.Append(w.kind, w.period, r.ReportPeriod.String(), r.ProjectID, r.NameZh, r.DepartmentID,
+			r.DepartmentName, string(r.Status), r.Deadline, first, int32(r.DaysLate), w.computedAt, w.runID)
 	})
-	rows += n
-	return rows, err
+	w.reportingRows += n
+	return err
+}
+
+// finish sends what is buffered and the totals.
+func (w *writer) finish(ctx context.Context, totals []TotalRow) error {
+	if err := w.flush(ctx, 0); err != nil {
+		return err
+	}
+	return w.send(ctx, func(ctx context.Context) error {
+		n, err := insert(ctx, w.conn, "dispatch_totals", "insert_totals", len(totals), func(batch driver.Batch, i int) error {
+			t := &totals[i]
+			return batch.Append(w.kind, w.period, string(t.Dimension), t.Key, t.Label, clampU32(t.Projects), clampU32(t.Reported),
+				clampU32(t.Missing), clampU32(t.Late), clampU32(t.Green), clampU32(t.Yellow), clampU32(t.Red),
+				clampU32(t.Unrated), t.PeriodCompletedWan, t.MonthCompletedWan, t.YTDCompletedWan, t.AnnualPlanWan,
+				t.CompletionPct, t.TimeProgressPct, t.GapPP, clampU16(t.Rank), w.computedAt, w.runID)
+		})
+		w.totalRows += n
+		return err
+	})
 }
 
 // insert appends n rows with fn in one batch and sends it.

@@ -19,72 +19,140 @@ type groupKey struct {
 type group struct {
 	row      TotalRow
 	ratedYTD decimal.Decimal
-	planned  *big.Rat // Σ plan × time progress of the rated projects
+	// planned sums the rated projects' plans by time progress, for
+	// Σ plan × time progress (one entry on the calendar basis).
+	planned map[rating.Fraction]decimal.Decimal
 }
 
-// totals sums the rows per dimension and ranks the groups. Completion of a
+// merge adds the counts and sums of o to g.
+func (g *group) merge(o *group) {
+	t, u := &g.row, &o.row
+	t.Projects += u.Projects
+	t.Reported += u.Reported
+	t.Missing += u.Missing
+	t.Late += u.Late
+	t.Green += u.Green
+	t.Yellow += u.Yellow
+	t.Red += u.Red
+	t.Unrated += u.Unrated
+	t.PeriodCompletedWan = t.PeriodCompletedWan.Add(u.PeriodCompletedWan)
+	t.MonthCompletedWan = t.MonthCompletedWan.Add(u.MonthCompletedWan)
+	t.YTDCompletedWan = t.YTDCompletedWan.Add(u.YTDCompletedWan)
+	t.AnnualPlanWan = t.AnnualPlanWan.Add(u.AnnualPlanWan)
+	g.ratedYTD = g.ratedYTD.Add(o.ratedYTD)
+	for tp, plan := range o.planned {
+		g.planned[tp] = g.planned[tp].Add(plan)
+	}
+}
+
+// leafKey is the finest grouping: the projects of one category,
+// department and region.
+type leafKey struct{ category, deptID, region string }
+
+// leaf sums the projects of one leafKey, with the department label of the
+// first of them by project id.
+type leaf struct {
+	group
+	deptLabel, labelFrom string
+}
+
+// totaler sums the project rows per dimension as they are rated, in any
+// order: it sums each project once into its leaf (category, department,
+// region) and the leaves into the groups at the end. Completion of a
 // group counts only its rated projects: their YTD ÷ their plans; its time
 // progress is their plans' time progress weighted by plan (the calendar's
 // when every project is on the calendar basis, or none is rated).
-func totals(rows []ProjectRow, reporting []ReportingRow, planned map[string]ratedPlan, tp rating.Fraction) []TotalRow {
-	status := map[string]ReportingStatus{}
-	for _, r := range reporting {
-		status[r.ProjectID] = r.Status
+type totaler struct {
+	tp     rating.Fraction
+	leaves map[leafKey]*leaf
+}
+
+func newTotaler(tp rating.Fraction) *totaler {
+	return &totaler{tp: tp, leaves: map[leafKey]*leaf{}}
+}
+
+// add counts project row r, whose reporting of the month due is status
+// ("" when not due yet); rated is its plan and time progress when it is
+// rated.
+func (tt *totaler) add(r *ProjectRow, status ReportingStatus, rated *ratedPlan) {
+	k := leafKey{r.Category, r.DepartmentID, r.Region}
+	l := tt.leaves[k]
+	dept := r.DepartmentName
+	if dept == "" {
+		dept = r.DepartmentID
 	}
+	if l == nil {
+		l = &leaf{group: group{planned: map[rating.Fraction]decimal.Decimal{}}, deptLabel: dept, labelFrom: r.ProjectID}
+		tt.leaves[k] = l
+	} else if r.ProjectID < l.labelFrom {
+		l.deptLabel, l.labelFrom = dept, r.ProjectID
+	}
+	t := &l.row
+	t.Projects++
+	if r.Reported {
+		t.Reported++
+	}
+	switch status {
+	case ReportingMissing:
+		t.Missing++
+	case ReportingLate:
+		t.Late++
+	}
+	switch r.Status {
+	case rating.Green:
+		t.Green++
+	case rating.Yellow:
+		t.Yellow++
+	case rating.Red:
+		t.Red++
+	default:
+		t.Unrated++
+	}
+	t.PeriodCompletedWan = t.PeriodCompletedWan.Add(r.PeriodCompletedWan)
+	t.MonthCompletedWan = t.MonthCompletedWan.Add(r.MonthCompletedWan)
+	t.YTDCompletedWan = t.YTDCompletedWan.Add(r.YTDCompletedWan)
+	if rated != nil {
+		t.AnnualPlanWan = t.AnnualPlanWan.Add(rated.plan)
+		l.ratedYTD = l.ratedYTD.Add(r.YTDCompletedWan)
+		l.planned[rated.tp] = l.planned[rated.tp].Add(rated.plan)
+	}
+}
+
+// rows returns the totals: the overall row first, then the rows per
+// category, department and region, each by key, ranked. A department's
+// label is the name of its first project by id (its id when unnamed).
+func (tt *totaler) rows() []TotalRow {
 	groups := map[groupKey]*group{}
-	add := func(k groupKey, label string, r ProjectRow) {
+	deptFrom := map[string]string{} // department id → the project its label is from
+	into := func(k groupKey, label string, l *leaf) {
 		g := groups[k]
 		if g == nil {
-			g = &group{row: TotalRow{Dimension: k.dim, Key: k.key, Label: label}, planned: new(big.Rat)}
+			g = &group{row: TotalRow{Dimension: k.dim, Key: k.key, Label: label}, planned: map[rating.Fraction]decimal.Decimal{}}
 			groups[k] = g
 		}
-		t := &g.row
-		t.Projects++
-		if r.Reported {
-			t.Reported++
-		}
-		switch status[r.ProjectID] {
-		case ReportingMissing:
-			t.Missing++
-		case ReportingLate:
-			t.Late++
-		}
-		switch r.Status {
-		case rating.Green:
-			t.Green++
-		case rating.Yellow:
-			t.Yellow++
-		case rating.Red:
-			t.Red++
-		default:
-			t.Unrated++
-		}
-		t.PeriodCompletedWan = t.PeriodCompletedWan.Add(r.PeriodCompletedWan)
-		t.MonthCompletedWan = t.MonthCompletedWan.Add(r.MonthCompletedWan)
-		t.YTDCompletedWan = t.YTDCompletedWan.Add(r.YTDCompletedWan)
-		if p, ok := planned[r.ProjectID]; ok {
-			t.AnnualPlanWan = t.AnnualPlanWan.Add(p.plan)
-			g.ratedYTD = g.ratedYTD.Add(r.YTDCompletedWan)
-			g.planned.Add(g.planned, new(big.Rat).Mul(p.plan.Rat(), p.tp.Rat()))
-		}
+		g.merge(&l.group)
 	}
-	for _, r := range rows {
-		dept := r.DepartmentName
-		if dept == "" {
-			dept = r.DepartmentID
+	for k, l := range tt.leaves {
+		into(groupKey{DimensionAll, ""}, "全部", l)
+		into(groupKey{DimensionCategory, k.category}, schema.Category(k.category).Label(), l)
+		into(groupKey{DimensionDepartment, k.deptID}, l.deptLabel, l)
+		into(groupKey{DimensionRegion, k.region}, k.region, l)
+		if from, ok := deptFrom[k.deptID]; !ok || l.labelFrom < from {
+			deptFrom[k.deptID] = l.labelFrom
+			groups[groupKey{DimensionDepartment, k.deptID}].row.Label = l.deptLabel
 		}
-		add(groupKey{DimensionAll, ""}, "全部", r)
-		add(groupKey{DimensionCategory, r.Category}, schema.Category(r.Category).Label(), r)
-		add(groupKey{DimensionDepartment, r.DepartmentID}, dept, r)
-		add(groupKey{DimensionRegion, r.Region}, r.Region, r)
 	}
 	hundred := big.NewRat(100, 1)
 	out := make([]TotalRow, 0, len(groups))
 	for _, g := range groups {
 		t := g.row
-		t.TimeProgressPct = tp.Percent()
+		t.TimeProgressPct = tt.tp.Percent()
 		if t.AnnualPlanWan.IsPositive() {
-			progress := new(big.Rat).Quo(g.planned, t.AnnualPlanWan.Rat())
+			planned := new(big.Rat)
+			for tp, plan := range g.planned {
+				planned.Add(planned, new(big.Rat).Mul(plan.Rat(), tp.Rat()))
+			}
+			progress := new(big.Rat).Quo(planned, t.AnnualPlanWan.Rat())
 			progress.Mul(progress, hundred)
 			completion := new(big.Rat).Quo(g.ratedYTD.Rat(), t.AnnualPlanWan.Rat())
 			completion.Mul(completion, hundred)

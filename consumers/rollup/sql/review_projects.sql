@@ -1,0 +1,63 @@
+-- One row per project registered before the cut-off, by project id, with
+-- everything a review rates it on, aggregated here so that the rollup reads
+-- one row per project instead of every revision:
+--   - the latest registration revision received before the cut-off, with
+--     its plan for the review's year (plan_index = 0 when it has none);
+--   - from its investment reports of the months read (the first month to the
+--     reviewed month) received before the cut-off: how many are of the
+--     review's year; the report used — of the latest month of the year that
+--     has one, its highest revision (period, revision, 本月完成, 本年累计);
+--     the 本年累计 of the report that was used as of the previous review's
+--     cut-off (0 when none); how many revisions of the month due arrived and
+--     when the first one did;
+--   - its row in the previous review of the same kind (prev_reviewed = 0
+--     when it was not on it).
+-- The order of the months is that of period_start (toYYYYMM), the revision
+-- breaks ties within a month. A project without reports or without a
+-- previous row gets 0 and '' from the LEFT JOINs, hence the counts.
+-- Parameters, in order: the review's year; the cut-off; January of the review's year (YYYY-MM)
+-- three times; the previous review's cut-off; the month due twice; the
+-- cut-off; the first and the last month read; the kind and the period key of
+-- the previous review.
+SELECT project_id, name_zh, region, category, stage, department_id, department_name,
+       plan_index, arrayElement(plan_annual_wan, plan_index), arrayElement(plan_monthly_wan, plan_index),
+       year_reports, used_period, used_revision, used_month_wan, used_ytd_wan, before_ytd_wan,
+       due_reports, due_first_received_at, prev_reviewed, prev_status, prev_streak
+FROM
+(
+    SELECT *
+    FROM
+    (
+        SELECT project_id, name_zh, region, category, stage, department_id, department_name,
+               indexOf(plan_years, ?) AS plan_index, plan_annual_wan, plan_monthly_wan
+        FROM project_registrations FINAL
+        WHERE received_at < ?
+        ORDER BY project_id, revision DESC
+        LIMIT 1 BY project_id
+    ) AS registered
+    ANY LEFT JOIN
+    (
+        SELECT project_id,
+               countIf(period >= ?) AS year_reports,
+               argMaxIf(tuple(period, revision, month_completed_wan, ytd_completed_wan),
+                        toUInt64(toYYYYMM(period_start)) * 4294967296 + revision, period >= ?) AS used,
+               tupleElement(used, 1) AS used_period,
+               tupleElement(used, 2) AS used_revision,
+               tupleElement(used, 3) AS used_month_wan,
+               tupleElement(used, 4) AS used_ytd_wan,
+               argMaxIf(ytd_completed_wan, toUInt64(toYYYYMM(period_start)) * 4294967296 + revision,
+                        period >= ? AND received_at < ?) AS before_ytd_wan,
+               countIf(period = ?) AS due_reports,
+               minIf(received_at, period = ?) AS due_first_received_at
+        FROM investment_reports FINAL
+        WHERE received_at < ? AND period >= ? AND period <= ?
+        GROUP BY project_id
+    ) AS reports USING project_id
+) AS registered_reports
+ANY LEFT JOIN
+(
+    SELECT project_id, toUInt8(1) AS prev_reviewed, toString(status) AS prev_status, short_streak AS prev_streak
+    FROM dispatch_projects
+    WHERE kind = ? AND period = ?
+) AS previous USING project_id
+ORDER BY project_id
