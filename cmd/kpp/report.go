@@ -21,7 +21,7 @@ type reportCmd struct {
 type reportKindCmd struct {
 	chFlags
 	Period string `name:"period" required:"" help:"Period key: 2025-W39 (weekly), 2025-09-D2 (dekad) or 2025-09 (monthly); computed before by kpp rollup."`
-	Format string `name:"format" short:"f" default:"table" enum:"table,csv,md,html,xlsx" help:"table (terminal), csv (UTF-8 with BOM, for Excel), md (Markdown), html (printable A4 page with charts) or xlsx (Excel workbook)."`
+	Format string `name:"format" short:"f" default:"table" enum:"table,csv,md,html,xlsx" help:"table (terminal), csv (UTF-8 with BOM, for Excel), md (Markdown), html (printable A4 page with charts; a board of more than 300 projects lists the red and yellow ones and counts the rest per department, linking to the xlsx and csv files beside it) or xlsx (Excel workbook)."`
 	Output string `name:"output" short:"o" type:"path" help:"Write to this file instead of standard output (required for xlsx)."`
 }
 

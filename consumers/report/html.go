@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
+	"iter"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -69,9 +72,12 @@ type htmlSub struct {
 	Table       *htmlTable
 }
 
+// htmlTable is a table; its rows are produced as the template writes them,
+// so that the red list of a board of 100,000 projects is never all in
+// memory.
 type htmlTable struct {
 	Header []string
-	Rows   []htmlRow
+	Rows   iter.Seq[htmlRow]
 }
 
 type htmlRow struct {
@@ -89,19 +95,52 @@ func tableOf(s section) *htmlTable {
 	if len(s.rows) == 0 {
 		return nil
 	}
-	t := &htmlTable{Header: s.header}
+	rows := make([]htmlRow, len(s.rows))
 	for i, r := range s.rows {
-		row := htmlRow{}
+		class := ""
 		if i < len(s.classes) {
-			row.Class = s.classes[i]
+			class = s.classes[i]
 		}
-		for j, c := range r {
-			row.Cells = append(row.Cells, htmlCell{Text: c, Num: j < len(s.numeric) && s.numeric[j]})
-		}
-		t.Rows = append(t.Rows, row)
+		rows[i] = rowOf(s, class, r)
 	}
-	return t
+	return &htmlTable{Header: s.header, Rows: slices.Values(rows)}
 }
+
+// rowOf is a row of cells of a section, numbers marked by its columns.
+func rowOf(s section, class string, cells []string) htmlRow {
+	row := htmlRow{Class: class, Cells: make([]htmlCell, len(cells))}
+	for j, c := range cells {
+		row.Cells[j] = htmlCell{Text: c, Num: j < len(s.numeric) && s.numeric[j]}
+	}
+	return row
+}
+
+// streamed is a table of a section's header whose rows are the projects sel
+// selects, read as the template writes them (see Review.eachProject); n is
+// how many there are (nil table when none). The first error reading them
+// ends the rows and is kept in *failed.
+func (r *Review) streamed(ctx context.Context, s section, n int, sel rollup.ProjectSelection,
+	row func(i int, p rollup.ProjectRow) []string, failed *error) *htmlTable {
+	if n == 0 {
+		return nil
+	}
+	return &htmlTable{Header: s.header, Rows: func(yield func(htmlRow) bool) {
+		i := 0
+		err := r.eachProject(ctx, sel, func(p rollup.ProjectRow) error {
+			i++
+			if !yield(rowOf(s, "s-"+string(p.Status), row(i, p))) {
+				return errStopped
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopped) && *failed == nil {
+			*failed = err
+		}
+	}}
+}
+
+// errStopped ends reading rows the template no longer wants.
+var errStopped = errors.New("stopped")
 
 func subOf(id string, s section) htmlSub {
 	return htmlSub{ID: id, Heading: s.heading, Note: s.note, Table: tableOf(s)}
@@ -123,7 +162,8 @@ const LargeBoard = 300
 // renderHTML writes the printable page. nav is the navigation of a served
 // page (nil for a file on its own).
 func (r *Review) renderHTML(ctx context.Context, w io.Writer, nav *pageNav) error {
-	page, err := r.htmlPage(ctx, nav)
+	var failed error
+	page, err := r.htmlPage(ctx, nav, &failed)
 	if err != nil {
 		return err
 	}
@@ -132,6 +172,9 @@ func (r *Review) renderHTML(ctx context.Context, w io.Writer, nav *pageNav) erro
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if err := templates.ExecuteTemplate(bw, "review.html", page); err != nil {
 		return fmt.Errorf("write html: %w", err)
+	}
+	if failed != nil {
+		return failed
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write html: %w", err)
@@ -148,7 +191,10 @@ type pageNav struct {
 	full []link
 }
 
-func (r *Review) htmlPage(ctx context.Context, nav *pageNav) (htmlPage, error) {
+// htmlPage is what the page shows. The rows of the red, yellow and
+// status-change lists are read as the template writes them: an error
+// reading them is kept in *failed.
+func (r *Review) htmlPage(ctx context.Context, nav *pageNav, failed *error) (htmlPage, error) {
 	o := r.Overall
 	p := htmlPage{Title: r.Title(), Summary: r.Summary(), Footer: r.Footer()}
 	if nav != nil {
@@ -184,21 +230,16 @@ func (r *Review) htmlPage(ctx context.Context, nav *pageNav) (htmlPage, error) {
 	}
 	p.Trend = trendChart(r.Period.Year(), r.Trend)
 
-	red, err := r.statusListSection(ctx, rating.Red)
-	if err != nil {
-		return p, err
+	boards := htmlSection{ID: "boards", Heading: "三、红黄榜"}
+	for _, st := range []rating.Status{rating.Red, rating.Yellow} {
+		s := r.statusListSpec(st)
+		boards.Subs = append(boards.Subs, htmlSub{ID: string(st), Heading: s.heading, Note: s.note,
+			Table: r.streamed(ctx, s, r.CountStatus(st), rollup.ProjectSelection{Status: st}, statusListRow, failed)})
 	}
-	yellow, err := r.statusListSection(ctx, rating.Yellow)
-	if err != nil {
-		return p, err
-	}
-	changes, err := r.changeSection(ctx)
-	if err != nil {
-		return p, err
-	}
-	boards := htmlSection{ID: "boards", Heading: "三、红黄榜", Subs: []htmlSub{
-		subOf("red", red), subOf("yellow", yellow), subOf("changes", changes),
-	}}
+	changes := r.changeSpec()
+	boards.Subs = append(boards.Subs, htmlSub{ID: "changes", Heading: changes.heading, Note: changes.note,
+		Table: r.streamed(ctx, changes, r.countChanged(), rollup.ProjectSelection{Changed: true},
+			func(_ int, p rollup.ProjectRow) []string { return changeRow(p) }, failed)})
 	var all htmlSection
 	if r.ProjectCount() > LargeBoard {
 		all = r.largeBoardSection(nav)
@@ -244,21 +285,20 @@ func (r *Review) largeBoardSection(nav *pageNav) htmlSection {
 		}
 		return depts[i].Key < depts[j].Key
 	})
-	t := &htmlTable{Header: []string{"部门", "项目数", "红", "黄", "绿", "未评级"}}
+	var rows []htmlRow
 	for _, d := range depts {
 		row := htmlRow{Cells: []htmlCell{{Text: d.Label}}}
 		for _, n := range []int{d.Projects, d.Red, d.Yellow, d.Green, d.Unrated} {
 			row.Cells = append(row.Cells, htmlCell{Text: itoa(n), Num: true})
 		}
-		t.Rows = append(t.Rows, row)
+		rows = append(rows, row)
 	}
 	row := htmlRow{Class: "total", Cells: []htmlCell{{Text: "合计"}}}
 	for _, n := range []int{o.Projects, o.Red, o.Yellow, o.Green, o.Unrated} {
 		row.Cells = append(row.Cells, htmlCell{Text: itoa(n), Num: true})
 	}
-	t.Rows = append(t.Rows, row)
 	if len(depts) > 0 {
-		s.Table = t
+		s.Table = &htmlTable{Header: []string{"部门", "项目数", "红", "黄", "绿", "未评级"}, Rows: slices.Values(append(rows, row))}
 	}
 	if nav != nil && len(nav.full) > 0 {
 		s.Full = nav.full

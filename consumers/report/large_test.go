@@ -14,6 +14,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/keyproject/kpp/consumers/chstore"
 	"github.com/keyproject/kpp/consumers/rating"
 	"github.com/keyproject/kpp/consumers/report"
 	"github.com/keyproject/kpp/consumers/rollup"
@@ -169,7 +170,7 @@ func TestLargeBoardPage(t *testing.T) {
 // renders every format exactly as the review loaded whole — in particular
 // the board order, the counts of the summary and the status changes.
 func TestOpenRendersAsLoad(t *testing.T) {
-	st, _ := storedReviews(t)
+	st, dsn := storedReviews(t)
 	ctx := context.Background()
 	w40, _ := schema.ParseReviewPeriod(schema.ReviewWeekly, "2025-W40")
 	w41, _ := schema.ParseReviewPeriod(schema.ReviewWeekly, "2025-W41")
@@ -212,6 +213,22 @@ func TestOpenRendersAsLoad(t *testing.T) {
 	if changes == 0 {
 		t.Errorf("no status changed between W40 and W41: the changes list is not compared")
 	}
+	// The rows are read as the review renders: with the store closed by
+	// then, rendering fails and says so.
+	other, err := chstore.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, err := report.Open(ctx, other, w41)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	for _, f := range report.Formats() {
+		if err := closed.RenderContext(ctx, io.Discard, f); err == nil || !strings.Contains(err.Error(), "dispatch_projects") {
+			t.Errorf("%s with the store closed: %v, want an error reading dispatch_projects", f, err)
+		}
+	}
 	if _, err := report.Open(ctx, st, schema.ReviewPeriod{}); err == nil {
 		t.Errorf("Open of the zero period succeeded")
 	}
@@ -243,7 +260,7 @@ func xlsxText(t *testing.T, data []byte) []byte {
 // CSV downloads of the same review for the full list; the downloads have
 // every project.
 func TestServedLargeBoard(t *testing.T) {
-	st, _ := storedReviews(t)
+	st, dsn := storedReviews(t)
 	ctx := context.Background()
 	pf := bench.Portfolio{Prefix: "lg-", Projects: report.LargeBoard + 100, First: schema.Period{Year: 2025, Month: time.October}, Months: 3, Departments: 7}
 	if err := bench.Fill(ctx, st.Conn(), pf, nil); err != nil {
@@ -291,6 +308,20 @@ func TestServedLargeBoard(t *testing.T) {
 	}
 	if strings.Contains(textOf(sec), "kpp report") {
 		t.Errorf("a served page names the kpp report command instead of its downloads")
+	}
+	// The red list is read as the page is written: an error reading it
+	// fails the page.
+	other, err := chstore.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, err := report.Open(ctx, other, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	if err := closed.RenderContext(ctx, io.Discard, report.FormatHTML); err == nil || !strings.Contains(err.Error(), "dispatch_projects") {
+		t.Errorf("the page of a large board with the store closed: %v, want an error reading dispatch_projects", err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(get("/reports/monthly/2025-12.xlsx")))
 	if err != nil {

@@ -111,6 +111,17 @@ func projectDataRow(p rollup.ProjectRow) []string {
 
 // changeSection lists the status changes since the previous review.
 func (r *Review) changeSection(ctx context.Context) (section, error) {
+	s := r.changeSpec()
+	err := r.eachProject(ctx, rollup.ProjectSelection{Changed: true}, func(p rollup.ProjectRow) error {
+		s.classes = append(s.classes, "s-"+string(p.Status))
+		s.rows = append(s.rows, changeRow(p))
+		return nil
+	})
+	return s, err
+}
+
+// changeSpec is the status-change section without its rows.
+func (r *Review) changeSpec() section {
 	s := section{heading: "状态变化（较上次" + r.Name() + "）", level: 2,
 		header:  []string{"变化", "项目", "部门", "上次状态", "本次状态", "差距(百分点)", "原因"},
 		numeric: []bool{false, false, false, false, false, true, false},
@@ -124,19 +135,30 @@ func (r *Review) changeSection(ctx context.Context) (section, error) {
 		s.note = fmt.Sprintf("新晋红榜%d个、退步%d个、好转%d个、摘牌%d个。", r.CountChange(rollup.ChangeNewlyRed),
 			r.CountChange(rollup.ChangeWorse), r.CountChange(rollup.ChangeBetter), r.CountChange(rollup.ChangeRecovered))
 	}
-	err := r.eachProject(ctx, rollup.ProjectSelection{Changed: true}, func(p rollup.ProjectRow) error {
-		s.classes = append(s.classes, "s-"+string(p.Status))
-		s.rows = append(s.rows, []string{ChangeLabel(p.Change), p.NameZh, department(p.DepartmentName, p.DepartmentID),
-			prevLabel(p.PrevStatus), p.Status.Label(), optSigned(p.GapPP), p.ReasonZh})
-		return nil
-	})
-	return s, err
+	return s
+}
+
+// changeRow is a project's row of the status changes.
+func changeRow(p rollup.ProjectRow) []string {
+	return []string{ChangeLabel(p.Change), p.NameZh, department(p.DepartmentName, p.DepartmentID),
+		prevLabel(p.PrevStatus), p.Status.Label(), optSigned(p.GapPP), p.ReasonZh}
 }
 
 // statusListSection is the list of the projects of a status (红榜, 黄榜)
 // in board order, with what the meeting discusses: how far behind, for how
 // many reviews, the change and the reason.
 func (r *Review) statusListSection(ctx context.Context, st rating.Status) (section, error) {
+	s := r.statusListSpec(st)
+	err := r.eachProject(ctx, rollup.ProjectSelection{Status: st}, func(p rollup.ProjectRow) error {
+		s.classes = append(s.classes, "s-"+string(p.Status))
+		s.rows = append(s.rows, statusListRow(len(s.rows)+1, p))
+		return nil
+	})
+	return s, err
+}
+
+// statusListSpec is the list of a status without its rows.
+func (r *Review) statusListSpec(st rating.Status) section {
 	n := r.CountStatus(st)
 	s := section{heading: fmt.Sprintf("%s榜（%d个）", st.Label(), n), level: 3,
 		header: []string{"序号", "项目", "部门", "地区", "本年累计(万元)", "年度计划(万元)", "完成率", "序时进度",
@@ -146,15 +168,15 @@ func (r *Review) statusListSection(ctx context.Context, st rating.Status) (secti
 	if n == 0 {
 		s.note = "无。"
 	}
-	err := r.eachProject(ctx, rollup.ProjectSelection{Status: st}, func(p rollup.ProjectRow) error {
-		s.classes = append(s.classes, "s-"+string(p.Status))
-		s.rows = append(s.rows, []string{itoa(len(s.rows) + 1), p.NameZh, department(p.DepartmentName, p.DepartmentID), p.Region,
-			p.YTDCompletedWan.StringFixed(2), optFixed(p.AnnualPlanWan, ""), optFixed(p.CompletionPct, "%"),
-			p.TimeProgressPct.StringFixed(2) + "%", optSigned(p.GapPP), itoa(p.OverdueMilestones), itoa(p.ShortStreak),
-			ChangeLabel(p.Change), p.ReasonZh})
-		return nil
-	})
-	return s, err
+	return s
+}
+
+// statusListRow is the i-th (from 1) project's row of its status list.
+func statusListRow(i int, p rollup.ProjectRow) []string {
+	return []string{itoa(i), p.NameZh, department(p.DepartmentName, p.DepartmentID), p.Region,
+		p.YTDCompletedWan.StringFixed(2), optFixed(p.AnnualPlanWan, ""), optFixed(p.CompletionPct, "%"),
+		p.TimeProgressPct.StringFixed(2) + "%", optSigned(p.GapPP), itoa(p.OverdueMilestones), itoa(p.ShortStreak),
+		ChangeLabel(p.Change), p.ReasonZh}
 }
 
 // rankingDimensions are the rankings in reading order: department, region,

@@ -49,9 +49,9 @@ type ReportRun struct {
 	PeakRSS  int64
 }
 
-// DefaultReportFormats are the formats Reports renders by default: the ones
-// whose size grows with the board.
-var DefaultReportFormats = []string{"html", "xlsx", "csv"}
+// ReportFormats are the formats Reports renders by default: the ones whose
+// size grows with the board.
+func ReportFormats() []string { return []string{"html", "xlsx", "csv"} }
 
 // Reports renders a computed review with `kpp report <kind> --period P
 // --format F -o FILE --clickhouse DSN`, one child process per format, and
@@ -65,7 +65,7 @@ func Reports(ctx context.Context, cfg ReportsConfig) (*ReportsResult, error) {
 	}
 	formats := cfg.Formats
 	if len(formats) == 0 {
-		formats = DefaultReportFormats
+		formats = ReportFormats()
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bench: reports: create the output folder: %w", err)
