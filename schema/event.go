@@ -3,7 +3,6 @@ package schema
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -65,12 +64,21 @@ func (c Common) Department() string { return c.DepartmentID }
 // Rev implements [Event].
 func (c Common) Rev() int { return c.Revision }
 
-var identRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-
 // ValidIdentifier reports whether s can be a project, department or
 // milestone id: lower-case ASCII letters, digits, '-' and '_', starting
 // with a letter or digit, at most 64 characters. Ids are subject tokens.
-func ValidIdentifier(s string) bool { return identRE.MatchString(s) }
+func ValidIdentifier(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] == '-' || s[0] == '_' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' && c != '_' {
+			return false
+		}
+	}
+	return true
+}
 
 func checkIdent(l *errs, field, s string) {
 	if s == "" {

@@ -36,6 +36,51 @@ func (m Migration) Checksum() string {
 // semicolon at the end of a line; comment lines ("--") are dropped.
 func (m Migration) Statements() []string { return SplitStatements(m.SQL) }
 
+// Step is one statement of a migration and the condition it runs under.
+type Step struct {
+	// SQL is the statement.
+	SQL string
+	// When, if not empty, is a query returning one number: the statement
+	// runs only when it is not 0. It comes from a comment line
+	// "-- kpp:when <query>" just before the statement, and lets a
+	// migration that rebuilds a table be run again after it stopped
+	// half-way.
+	When string
+}
+
+// whenPrefix starts a comment line that sets the condition of the next
+// statement.
+const whenPrefix = "-- kpp:when "
+
+// Steps splits the file into statements like [Migration.Statements], each
+// with the condition set by a "-- kpp:when" line before it.
+func (m Migration) Steps() []Step {
+	var out []Step
+	var cur strings.Builder
+	var when string
+	for _, line := range strings.Split(m.SQL, "\n") {
+		t := strings.TrimSpace(line)
+		if q, ok := strings.CutPrefix(t, whenPrefix); ok && cur.Len() == 0 {
+			when = strings.TrimSpace(q)
+			continue
+		}
+		if t == "" || strings.HasPrefix(t, "--") {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(t, ";") {
+			out = append(out, Step{SQL: strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"), When: when})
+			cur.Reset()
+			when = ""
+		}
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		out = append(out, Step{SQL: s, When: when})
+	}
+	return out
+}
+
 // SplitStatements splits SQL text on semicolons at line ends and drops
 // "--" comment lines and blank statements.
 func SplitStatements(sql string) []string {

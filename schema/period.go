@@ -2,7 +2,6 @@ package schema
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai without the machine's zoneinfo
@@ -30,16 +29,13 @@ type Period struct {
 	Month time.Month
 }
 
-var periodRE = regexp.MustCompile(`^(\d{4})-(\d{2})$`)
-
 // ParsePeriod parses "YYYY-MM", e.g. "2025-09".
 func ParsePeriod(s string) (Period, error) {
-	m := periodRE.FindStringSubmatch(s)
-	if m == nil {
+	if len(s) != 7 || s[4] != '-' || !asciiDigits(s[:4]) || !asciiDigits(s[5:]) {
 		return Period{}, fmt.Errorf("period %q: expected YYYY-MM, e.g. 2025-09", s)
 	}
-	y, _ := strconv.Atoi(m[1])
-	mo, _ := strconv.Atoi(m[2])
+	y, _ := strconv.Atoi(s[:4])
+	mo, _ := strconv.Atoi(s[5:])
 	if mo < 1 || mo > 12 {
 		return Period{}, fmt.Errorf("period %q: month %02d is not 01-12", s, mo)
 	}
@@ -47,6 +43,16 @@ func ParsePeriod(s string) (Period, error) {
 		return Period{}, fmt.Errorf("period %q: year %d is outside 2000-2100", s, y)
 	}
 	return Period{Year: y, Month: time.Month(mo)}, nil
+}
+
+// asciiDigits reports whether s is all ASCII digits.
+func asciiDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // PeriodOf returns the month containing t in Asia/Shanghai.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/keyproject/kpp/consumers/ingest"
@@ -13,17 +14,25 @@ import (
 )
 
 type benchCmd struct {
-	Events        int           `name:"events" default:"50000" help:"Investment reports in the end-to-end and raw JetStream runs."`
-	Single        int           `name:"single" default:"5000" help:"Messages published one at a time (each waiting for its ack)."`
+	Events        int           `name:"events" default:"50000" help:"Investment reports in each ingest run: the JetStream ceiling, the plain consumer and kpp end to end."`
+	History       int           `name:"history" default:"0" help:"Also store this many earlier reports (ten years of other projects, written straight into ClickHouse) and measure kpp again against its rate into the empty database, e.g. 20000000. 0 skips."`
+	Latency       time.Duration `name:"latency" default:"0s" help:"Also publish single reports at --latency-rate for this long and print publish → queryable p50/p99/max, e.g. 30s. 0 skips."`
+	LatencyRate   int           `name:"latency-rate" default:"1000" help:"Reports a second of the --latency run."`
+	Burst         int           `name:"burst" default:"0" help:"Also publish a month-end burst of this many reports at once, ingested by kpp serve as its own process, and print the time and its resident memory, e.g. 1000000. 0 skips."`
 	ClickHouse    string        `name:"clickhouse" env:"KPP_BENCH_CLICKHOUSE" help:"ClickHouse DSN to use (its database is dropped); empty starts a local clickhouse-server."`
 	Dir           string        `name:"dir" default:".kpp/bench" type:"path" help:"Working folder for the servers' files; emptied at start."`
-	BatchSize     int           `name:"batch-size" default:"5000" help:"Ingest batch size."`
-	FlushInterval time.Duration `name:"flush-interval" default:"500ms" help:"Ingest flush interval."`
+	BatchSize     int           `name:"batch-size" default:"5000" help:"Ingest batch size (kpp and the plain consumer)."`
+	FlushInterval time.Duration `name:"flush-interval" default:"500ms" help:"Ingest flush interval (kpp and the plain consumer)."`
+	CPUProfile    string        `name:"cpuprofile" type:"path" help:"Write a CPU profile of the whole run (servers, publishers and in-process ingest) to this file, for go tool pprof."`
 }
 
 func (c *benchCmd) Run(ctx context.Context, e *env) error {
 	if err := os.RemoveAll(c.Dir); err != nil {
 		return fmt.Errorf("empty %s: %w", c.Dir, err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the kpp binary for the child processes: %w", err)
 	}
 	dsn := c.ClickHouse
 	if dsn == "" {
@@ -34,9 +43,21 @@ func (c *benchCmd) Run(ctx context.Context, e *env) error {
 		defer srv.Stop()
 		dsn = srv.DSN("kpp_bench")
 	}
-	fmt.Fprintf(e.out, "kpp bench: %d events (sync before ack unless said otherwise)\n", c.Events)
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Fprintf(e.out, "kpp bench: %d reports per ingest run (sync before ack)\n", c.Events)
 	res, err := bench.Run(ctx, bench.Config{
-		Events: c.Events, SingleEvents: c.Single, DSN: dsn, Dir: c.Dir, Progress: e.out,
+		Events: c.Events, DSN: dsn, Dir: c.Dir, Self: self, Progress: e.out, Log: e.log,
+		History: c.History, Latency: c.Latency, LatencyRate: c.LatencyRate, Burst: c.Burst,
 		Ingest: ingest.Config{BatchSize: c.BatchSize, FlushInterval: c.FlushInterval},
 	})
 	if err != nil {

@@ -21,7 +21,8 @@ ORDER BY version`
 // Migrate applies the embedded migrations that the database has not
 // recorded in schema_migrations, in order, and returns those it applied.
 // It is safe to run again and from several processes at once: every
-// statement is idempotent (IF NOT EXISTS). A migration whose file changed
+// statement is idempotent (IF NOT EXISTS), or runs only while its
+// "-- kpp:when" condition holds (see [schema.Step]). A migration whose file changed
 // after it was applied is an error.
 func (s *Store) Migrate(ctx context.Context) ([]schema.Migration, error) {
 	ms, err := schema.Migrations()
@@ -60,8 +61,17 @@ func (s *Store) Migrate(ctx context.Context) ([]schema.Migration, error) {
 			continue
 		}
 		start := time.Now()
-		for i, stmt := range m.Statements() {
-			if err := s.conn.Exec(ctx, stmt); err != nil {
+		for i, step := range m.Steps() {
+			if step.When != "" {
+				var n uint64
+				if err := s.conn.QueryRow(ctx, "SELECT toUInt64(("+step.When+"))").Scan(&n); err != nil {
+					return done, fmt.Errorf("migration %s, statement %d: check whether it is needed: %w", m.Name, i+1, err)
+				}
+				if n == 0 {
+					continue
+				}
+			}
+			if err := s.conn.Exec(ctx, step.SQL); err != nil {
 				return done, fmt.Errorf("migration %s, statement %d: %w", m.Name, i+1, err)
 			}
 		}

@@ -89,7 +89,9 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-func (c Config) withDefaults() Config {
+// WithDefaults returns the configuration with every zero field set to its
+// default, as [New] uses it.
+func (c Config) WithDefaults() Config {
 	if c.Durable == "" {
 		c.Durable = DefaultDurable
 	}
@@ -138,7 +140,7 @@ func (c Config) withDefaults() Config {
 // Validate reports the first setting that cannot work, after applying the
 // defaults. The error wraps [ErrConfig].
 func (c Config) Validate() error {
-	c = c.withDefaults()
+	c = c.WithDefaults()
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)
 	}

@@ -122,7 +122,7 @@ func New(js jetstream.JetStream, st *chstore.Store, cfg Config) (*Ingester, erro
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	return &Ingester{js: js, store: st, cfg: cfg, log: cfg.Logger, stats: Stats{ByKind: map[schema.Kind]Counts{}}}, nil
 }
 
@@ -161,10 +161,12 @@ func (in *Ingester) ConsumerConfig() jetstream.ConsumerConfig {
 // run is the state of one call to Run.
 type run struct {
 	*Ingester
-	conn   driver.Conn
-	cons   jetstream.Consumer
-	kv     jetstream.KeyValue
-	owners schema.Owners
+	conn driver.Conn
+	cons jetstream.Consumer
+	kv   jetstream.KeyValue
+	// owners is shared by the collecting and the storing goroutine.
+	ownersMu sync.Mutex
+	owners   schema.Owners
 }
 
 // Run creates the streams and the durable consumer if they are missing,
@@ -217,8 +219,47 @@ func (r *run) start(ctx context.Context) error {
 	})
 }
 
-// loop pulls and flushes until ctx ends.
+// loop pulls and stores until ctx ends. Pulling and checking the next
+// batch goes on while the previous one is stored: one goroutine collects
+// batches, another stores and acks them in order, so at most two batches
+// are held (one stored, one collected).
 func (r *run) loop(ctx context.Context) error {
+	batches := make(chan heldBatch)
+	stored := make(chan error, 1)
+	cctx, stopCollecting := context.WithCancel(ctx)
+	defer stopCollecting()
+	go func() {
+		var err error
+		for b := range batches {
+			if err == nil {
+				if err = r.flush(ctx, b.items); err != nil {
+					stopCollecting()
+				}
+			} // after a simulated crash: never acked, as if the process died
+			b.stopKeepAlive()
+		}
+		stored <- err
+	}()
+	err := r.collect(cctx, batches)
+	if serr := <-stored; serr != nil {
+		return serr
+	}
+	return err
+}
+
+// heldBatch is a complete batch on its way to be stored: from the moment
+// it is complete until it is acked, in-progress signals keep JetStream
+// from redelivering it, however long the batch before it takes.
+type heldBatch struct {
+	items         []*item
+	stopKeepAlive func()
+}
+
+// collect pulls and checks messages into batches and hands each to the
+// storer when it is full or its flush interval has passed, until ctx
+// ends; then it hands over what it holds and closes batches.
+func (r *run) collect(ctx context.Context, batches chan<- heldBatch) error {
+	defer close(batches)
 	var (
 		batch []*item
 		due   time.Time // when the held batch must be written; zero when empty
@@ -258,14 +299,12 @@ func (r *run) loop(ctx context.Context) error {
 			}
 		}
 		if len(batch) > 0 && (len(batch) >= r.cfg.BatchSize || !time.Now().Before(due)) {
-			if err := r.flush(ctx, batch); err != nil {
-				return err
-			}
+			batches <- heldBatch{batch, r.keepAlive(batch)}
 			batch, due = nil, time.Time{}
 		}
 	}
 	if len(batch) > 0 {
-		return r.flush(ctx, batch)
+		batches <- heldBatch{batch, r.keepAlive(batch)}
 	}
 	return nil
 }
@@ -287,7 +326,9 @@ func (r *run) fetch(n int, wait time.Duration) ([]*item, error) {
 			_ = m.Term()
 			continue
 		}
+		r.ownersMu.Lock()
 		it := classify(m, md, r.owners)
+		r.ownersMu.Unlock()
 		if !it.accepted() {
 			r.log.Info("message rejected", "subject", it.subject, "stream_seq", it.seq, "department_id", it.parts.Department,
 				"project_id", it.parts.Project, "rule", it.rule(), "reason", reasonEn(it.reject))
@@ -305,8 +346,6 @@ func (r *run) fetch(n int, wait time.Duration) ([]*item, error) {
 // attempt in progress, and flush returns nil.
 func (r *run) flush(ctx context.Context, batch []*item) error {
 	start := time.Now()
-	stop := r.keepAlive(batch)
-	defer stop()
 
 	var ownersRechecked, dupsMarked bool
 	err := r.retry(ctx, "store batch", len(batch), func(actx context.Context) error {
@@ -459,9 +498,11 @@ func (r *run) recheckOwners(ctx context.Context, batch []*item) error {
 				"subject", it.subject, "stream_seq", it.seq, "project_id", it.ev.Project())
 		}
 	}
+	r.ownersMu.Lock()
 	for p, d := range fresh {
 		r.owners[p] = d
 	}
+	r.ownersMu.Unlock()
 	return nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/ext"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/shopspring/decimal"
 
@@ -54,9 +56,16 @@ func tableOf(k schema.Kind) string {
 
 // markDuplicates flags the accepted items whose event is already stored,
 // or appears earlier in the batch. Those are not inserted again.
+//
+// An event id is a hash of the event's kind, business key and revision,
+// and those are each table's sorting key, so an event is stored exactly
+// when a row with its key is. The batch's keys go to ClickHouse as an
+// external table and the lookup reads only the granules of the sorting key
+// that hold them (and, for investment reports, only the partitions of the
+// batch's months): its cost follows the batch, not how much is stored.
 func markDuplicates(ctx context.Context, conn driver.Conn, items []*item) error {
 	seen := map[string]bool{}
-	byKind := map[schema.Kind][]any{}
+	byKind := map[schema.Kind][]*item{}
 	for _, it := range items {
 		it.duplicate = false
 		if !it.accepted() {
@@ -67,37 +76,89 @@ func markDuplicates(ctx context.Context, conn driver.Conn, items []*item) error 
 			continue
 		}
 		seen[it.eventID] = true
-		byKind[it.kind()] = append(byKind[it.kind()], it.eventID)
+		byKind[it.kind()] = append(byKind[it.kind()], it)
 	}
 	stored := map[string]bool{}
-	for kind, ids := range byKind {
-		for start := 0; start < len(ids); start += inChunk {
-			chunk := ids[start:min(start+inChunk, len(ids))]
-			q := "SELECT DISTINCT event_id FROM " + tableOf(kind) + " WHERE event_id IN ?"
-			rows, err := conn.Query(ctx, q, clickhouse.GroupSet{Value: chunk})
-			if err != nil {
+	for kind, its := range byKind {
+		lk := lookupOf(kind)
+		keys, err := ext.NewTable("batch_keys", lk.columns...)
+		if err != nil {
+			return fmt.Errorf("look up stored %s events: %w", kind, err)
+		}
+		for _, it := range its {
+			if err := keys.Append(lk.key(it.ev)...); err != nil {
+				return fmt.Errorf("look up stored %s events: stream sequence %d: %w", kind, it.seq, err)
+			}
+		}
+		rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(keys)), lk.query)
+		if err != nil {
+			return fmt.Errorf("look up stored %s events: %w", kind, err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
 				return fmt.Errorf("look up stored %s events: %w", kind, err)
 			}
-			for rows.Next() {
-				var id string
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return fmt.Errorf("look up stored %s events: %w", kind, err)
-				}
-				stored[id] = true
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("look up stored %s events: %w", kind, err)
-			}
+			stored[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("look up stored %s events: %w", kind, err)
 		}
 	}
 	for _, it := range items {
-		if it.accepted() && stored[it.eventID] {
+		if it.accepted() && !it.duplicate && stored[it.eventID] {
 			it.duplicate = true
 		}
 	}
 	return nil
+}
+
+// lookup finds stored events of one kind by their sorting key.
+type lookup struct {
+	columns []func(*ext.Table) error
+	key     func(schema.Event) []any
+	query   string
+}
+
+// lookupOf is the duplicate lookup of a kind. The key columns are the
+// table's sorting key (schema/migrations), which the IN condition uses.
+func lookupOf(k schema.Kind) lookup {
+	switch k {
+	case schema.KindProject:
+		return lookup{
+			columns: []func(*ext.Table) error{ext.Column("project_id", column.Type("String")), ext.Column("revision", column.Type("UInt32"))},
+			key: func(e schema.Event) []any {
+				p := e.(*schema.Project)
+				return []any{p.ProjectID, uint32(p.Revision)}
+			},
+			query: "SELECT event_id FROM project_registrations WHERE (project_id, revision) IN (SELECT project_id, revision FROM batch_keys)",
+		}
+	case schema.KindInvestment:
+		return lookup{
+			columns: []func(*ext.Table) error{ext.Column("project_id", column.Type("String")), ext.Column("period", column.Type("String")),
+				ext.Column("revision", column.Type("UInt32")), ext.Column("period_start", column.Type("Date"))},
+			key: func(e schema.Event) []any {
+				r := e.(*schema.InvestmentReport)
+				p, _ := schema.ParsePeriod(r.Period) // validated before
+				return []any{r.ProjectID, r.Period, uint32(r.Revision), p.Start()}
+			},
+			query: `SELECT event_id FROM investment_reports
+WHERE period_start IN (SELECT period_start FROM batch_keys)
+  AND (project_id, period, revision) IN (SELECT project_id, period, revision FROM batch_keys)`,
+		}
+	default: // schema.KindMilestone: classify accepts no other kind
+		return lookup{
+			columns: []func(*ext.Table) error{ext.Column("project_id", column.Type("String")), ext.Column("milestone_id", column.Type("String")),
+				ext.Column("revision", column.Type("UInt32"))},
+			key: func(e schema.Event) []any {
+				m := e.(*schema.MilestoneUpdate)
+				return []any{m.ProjectID, m.MilestoneID, uint32(m.Revision)}
+			},
+			query: "SELECT event_id FROM milestone_updates WHERE (project_id, milestone_id, revision) IN (SELECT project_id, milestone_id, revision FROM batch_keys)",
+		}
+	}
 }
 
 // storedDeadLetters returns, for the given stream sequences, the

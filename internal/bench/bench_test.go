@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyproject/kpp/internal/bench"
 	"github.com/keyproject/kpp/internal/testenv"
@@ -11,42 +12,53 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// A small run of every measurement: each must move every message, and the
-// end-to-end run must find every report in ClickHouse (Run checks the
-// stored count itself).
-func TestRunMeasuresEveryPath(t *testing.T) {
+// A small run of every ingest scenario: each must move every report (the
+// runs check the stored counts themselves) and print its figures.
+func TestRunMeasuresEveryScenario(t *testing.T) {
 	res, err := bench.Run(context.Background(), bench.Config{
-		Events: 1500, SingleEvents: 200, DSN: testenv.ClickHouseDSN(t), Dir: t.TempDir(),
+		Events: 1500, DSN: testenv.ClickHouseDSN(t), Dir: t.TempDir(), Self: kppBinary(t),
+		History: 6000, Latency: 2 * time.Second, LatencyRate: 200, Burst: 3000,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, r := range map[string]bench.Rate{"raw sync": res.RawSync, "raw no sync": res.RawNoSync, "single": res.SingleSync, "batch": res.BatchSync, "end to end": res.EndToEnd} {
-		if r.PerSecond() <= 0 {
-			t.Errorf("%s: no rate measured: %+v", name, r)
+	in := res.Ingest
+	for name, r := range map[string]bench.Rate{"ceiling": in.Ceiling, "plain": in.Plain, "kpp": in.KPP, "history": res.History.Full} {
+		if r.PerSecond() <= 0 || r.N != 1500 {
+			t.Errorf("%s: %+v, want 1500 reports at a rate", name, r)
 		}
 	}
-	if res.EndToEnd.N != 1500 || res.SingleSync.N != 200 {
-		t.Errorf("counts: %+v", res)
+	// 50 projects × 120 months, one of which misses its last month.
+	if res.History.History != 5999 {
+		t.Errorf("history: %d reports stored, want 5999", res.History.History)
 	}
-	var b strings.Builder
-	res.WriteText(&b)
-	if !strings.Contains(b.String(), "end to end: submit → ingest → ClickHouse") {
-		t.Errorf("report:\n%s", b.String())
+	if l := res.Latency; l.N != 400 || l.P50 <= 0 || l.P50 > l.P99 || l.P99 > l.Max {
+		t.Errorf("latency: %+v", l)
+	}
+	if b := res.Burst; b.Reports != 3000 || b.Time <= 0 || b.PeakRSS < 10<<20 || b.MaxRSS > b.PeakRSS {
+		t.Errorf("burst: %+v", b)
+	}
+	var out strings.Builder
+	res.WriteText(&out)
+	for _, want := range []string{"JetStream atomic-batch publish (ceiling)", "plain consumer", "kpp ÷ plain consumer",
+		"with history ÷ empty", "p50", "p99", "kpp serve resident memory"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
 	}
 }
 
 func TestEventsAreValidAndDistinct(t *testing.T) {
-	projects, reports := bench.Events(1000)
-	if len(reports) != 1000 || len(projects) != 5 {
-		t.Fatalf("%d projects, %d reports", len(projects), len(reports))
+	projects, reports := bench.Events("t-", 1000)
+	if len(reports) != 1000 || len(projects) != 42 {
+		t.Fatalf("%d projects, %d reports; want 42 and 1000", len(projects), len(reports))
 	}
 	seen := map[string]bool{}
-	for _, ev := range reports {
+	for _, ev := range append(projects, reports...) {
 		if err := ev.Validate(testNow); err != nil {
 			t.Fatalf("invalid bench event: %v", err)
 		}
-		id := ev.Project() + "|" + strings.Join(ev.Key(), "|") + "|" + string(rune('0'+ev.Rev()))
+		id := string(ev.Kind()) + "|" + ev.Project() + "|" + strings.Join(ev.Key(), "|") + "|" + string(rune('0'+ev.Rev()))
 		if seen[id] {
 			t.Fatalf("duplicate key %s", id)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/keyproject/kpp/schema"
 )
@@ -74,6 +75,58 @@ func (o *owners) stored(ctx context.Context, project string) (string, bool, erro
 	dept := string(e.Value())
 	o.cache[project] = dept
 	return dept, dept != "", nil
+}
+
+// prefetchWorkers bounds the bucket reads in flight while prefetching.
+const prefetchWorkers = 32
+
+// prefetch reads from the bucket, several at a time, the owners of the
+// events' projects that are not known yet, so that a file naming thousands
+// of projects does not wait for thousands of round trips one after
+// another.
+func (o *owners) prefetch(ctx context.Context, records []Record) error {
+	if o.kv == nil {
+		return nil
+	}
+	var todo []string
+	want := map[string]bool{}
+	for _, r := range records {
+		if r.Event == nil {
+			continue
+		}
+		p := r.Event.Project()
+		if _, ok := o.cache[p]; ok || want[p] || !schema.ValidIdentifier(p) {
+			continue
+		}
+		want[p] = true
+		todo = append(todo, p)
+	}
+	if len(todo) < 2 {
+		return nil
+	}
+	depts := make([]string, len(todo))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(prefetchWorkers)
+	for i, p := range todo {
+		g.Go(func() error {
+			e, err := o.kv.Get(gctx, p)
+			switch {
+			case errors.Is(err, jetstream.ErrKeyNotFound):
+			case err != nil:
+				return fmt.Errorf("read owner of project %s from bucket %s: %w", p, schema.ProjectsBucket, err)
+			default:
+				depts[i] = string(e.Value())
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for i, p := range todo {
+		o.cache[p] = depts[i]
+	}
+	return nil
 }
 
 // check runs schema.Owners.CheckOwner for the event against what is

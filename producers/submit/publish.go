@@ -193,6 +193,9 @@ func (p *Publisher) checkFile(ctx context.Context, own *owners, in *Input, now t
 	fr := &FileReceipt{File: in.Name, Format: in.Format, Batches: []Batch{}, Events: []EventReceipt{}, Problems: []Problem{}}
 	fr.Problems = append(fr.Problems, in.Problems...)
 	items := make([]*item, 0, len(in.Records))
+	if err := own.prefetch(ctx, in.Records); err != nil {
+		return nil, nil, err
+	}
 	for i := range in.Records {
 		it, err := p.check(ctx, own, in, &in.Records[i], now)
 		if err != nil {
