@@ -76,8 +76,21 @@ type item struct {
 	id       string
 	subject  string
 	body     []byte
-	content  [32]byte // see contentOf
+	content  *[32]byte // see contentOf; computed when first needed
 	file     string
+}
+
+// contentHash is contentOf the item's event, computed once: it is needed
+// only when an event id comes twice.
+func (it *item) contentHash() ([32]byte, error) {
+	if it.content == nil {
+		c, err := contentOf(it.ev)
+		if err != nil {
+			return c, fmt.Errorf("%s:%d: encode event: %w", it.file, it.line, err)
+		}
+		it.content = &c
+	}
+	return *it.content, nil
 }
 
 func (it *item) msg() *nats.Msg {
@@ -202,9 +215,19 @@ func (p *Publisher) checkFile(ctx context.Context, own *owners, in *Input, now t
 			return nil, nil, err
 		}
 		if len(it.problems) == 0 {
-			if first, ok := seen[it.id]; ok && first.content != it.content {
-				it.problems = append(it.problems, duplicateProblem(first, it))
-			} else if !ok {
+			if first, ok := seen[it.id]; ok {
+				a, err := first.contentHash()
+				if err != nil {
+					return nil, nil, err
+				}
+				b, err := it.contentHash()
+				if err != nil {
+					return nil, nil, err
+				}
+				if a != b {
+					it.problems = append(it.problems, duplicateProblem(first, it))
+				}
+			} else {
 				seen[it.id] = it
 			}
 		}
@@ -256,11 +279,7 @@ func (p *Publisher) check(ctx context.Context, own *owners, in *Input, rec *Reco
 	if err != nil {
 		return nil, fmt.Errorf("%s:%d: encode event: %w", in.Name, rec.Line, err)
 	}
-	content, err := contentOf(it.ev)
-	if err != nil {
-		return nil, fmt.Errorf("%s:%d: encode event: %w", in.Name, rec.Line, err)
-	}
-	it.id, it.subject, it.body, it.content = schema.EventID(it.ev), schema.Subject(it.ev), body, content
+	it.id, it.subject, it.body = schema.EventID(it.ev), schema.Subject(it.ev), body
 	return it, nil
 }
 
@@ -392,9 +411,14 @@ func conflict(ctx context.Context, stream jetstream.Stream, it *item, seq uint64
 	}
 	stored, err := schema.DecodeAny(m.Data)
 	if err == nil {
-		var c [32]byte
-		if c, err = contentOf(stored); err == nil && c == it.content {
-			return nil, nil
+		var c, mine [32]byte
+		if c, err = contentOf(stored); err == nil {
+			if mine, err = it.contentHash(); err != nil {
+				return nil, err
+			}
+			if c == mine {
+				return nil, nil
+			}
 		}
 	}
 	next := strconv.Itoa(it.ev.Rev() + 1)
