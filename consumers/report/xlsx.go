@@ -164,7 +164,7 @@ func (wb *workbook) build(ctx context.Context, r *Review) error {
 	}
 	_ = f.SetDocProps(&excelize.DocProperties{Title: r.Title(), Creator: "kpp", Subject: r.Period.Kind.Label() + " " + r.Period.Key(),
 		Created: r.ComputedAt.UTC().Format(time.RFC3339), Modified: r.ComputedAt.UTC().Format(time.RFC3339)})
-	for _, step := range []func(context.Context, *Review) error{wb.summary, wb.projects, wb.boards, wb.reporting, wb.milestones, wb.rankings} {
+	for _, step := range []func(context.Context, *Review) error{wb.summary, wb.projects, wb.reporting, wb.milestones, wb.rankings} {
 		if err := step(ctx, r); err != nil {
 			return err
 		}
@@ -447,7 +447,9 @@ func (wb *workbook) summary(_ context.Context, r *Review) error {
 	return s.close()
 }
 
-// projects writes 全部项目 in board order.
+// projects writes 全部项目 and 红黄榜 in one read of the board: every
+// project in board order on 全部项目, the red ones, then the yellow ones —
+// the first projects of the board — on 红黄榜 as they pass.
 func (wb *workbook) projects(ctx context.Context, r *Review) error {
 	pw := r.periodWord()
 	cols := []column{{"序号", 6}, {"项目", 30}, {"项目编号", 26}, {"部门", 22},
@@ -457,17 +459,22 @@ func (wb *workbook) projects(ctx context.Context, r *Review) error {
 		{"变化", 10}, {"上次状态", 8}, {"原因", 60}, {"已报送", 8},
 		{"报送月份", 10}, {"报送版本", 8}, {"逾期节点数", 10}, {"最长逾期天数", 12},
 		{"连续落后次数", 12}}
-	s, err := wb.openSheet(SheetProjects, sheetTable{cols: cols, rows: r.ProjectCount(), freezeCols: 2}, true)
+	all, err := wb.openSheet(SheetProjects, sheetTable{cols: cols, rows: r.ProjectCount(), freezeCols: 2}, true)
 	if err != nil {
 		return err
 	}
-	if err := s.titled(r.Title()+" · 全部项目", r.subtitle(), len(cols)); err != nil {
+	if err := all.titled(r.Title()+" · 全部项目", r.subtitle(), len(cols)); err != nil {
 		return err
 	}
-	if err := s.header(headerRow, cols); err != nil {
+	if err := all.header(headerRow, cols); err != nil {
+		return err
+	}
+	boards, err := wb.openBoards(r)
+	if err != nil {
 		return err
 	}
 	i := 0
+	listed := map[rating.Status]int{}
 	err = r.eachProject(ctx, rollup.ProjectSelection{}, func(p rollup.ProjectRow) error {
 		i++
 		rp := ""
@@ -478,21 +485,35 @@ func (wb *workbook) projects(ctx context.Context, r *Review) error {
 		if p.Reported {
 			reported = "是"
 		}
-		return s.values([]value{integer(i), str(p.NameZh), str(p.ProjectID), str(department(p.DepartmentName, p.DepartmentID)),
+		if err := all.values([]value{integer(i), str(p.NameZh), str(p.ProjectID), str(department(p.DepartmentName, p.DepartmentID)),
 			str(p.Region), str(schema.Category(p.Category).Label()), str(schema.Stage(p.Stage).Label()), wan(p.PeriodCompletedWan),
 			wan(p.MonthCompletedWan), wan(p.YTDCompletedWan), optWan(p.AnnualPlanWan), pct(p.CompletionPct),
 			pct(&p.TimeProgressPct), points(p.GapPP), statusCell(p.Status), str(ChangeLabel(p.Change)),
 			str(prevLabel(p.PrevStatus)), str(p.ReasonZh), str(reported), str(rp), integer(int(p.ReportRevision)),
-			integer(p.OverdueMilestones), integer(p.MaxOverdueDays), integer(p.ShortStreak)})
+			integer(p.OverdueMilestones), integer(p.MaxOverdueDays), integer(p.ShortStreak)}); err != nil {
+			return err
+		}
+		if p.Status != rating.Red && p.Status != rating.Yellow {
+			return nil
+		}
+		listed[p.Status]++
+		return boards.values([]value{statusCell(p.Status), integer(listed[p.Status]), str(p.NameZh), str(p.ProjectID),
+			str(department(p.DepartmentName, p.DepartmentID)), str(p.Region), wan(p.YTDCompletedWan),
+			optWan(p.AnnualPlanWan), pct(p.CompletionPct), pct(&p.TimeProgressPct), points(p.GapPP),
+			integer(p.OverdueMilestones), integer(p.ShortStreak), str(ChangeLabel(p.Change)), str(p.ReasonZh)})
 	})
 	if err != nil {
 		return err
 	}
-	return s.close()
+	if err := all.close(); err != nil {
+		return err
+	}
+	return boards.close()
 }
 
-// boards writes 红黄榜: the red list, then the yellow list, in board order.
-func (wb *workbook) boards(ctx context.Context, r *Review) error {
+// openBoards starts 红黄榜, the red list, then the yellow list, in board
+// order; projects writes its rows.
+func (wb *workbook) openBoards(r *Review) (*sheet, error) {
 	cols := []column{{"榜单", 6}, {"序号", 6}, {"项目", 30}, {"项目编号", 26},
 		{"部门", 22}, {"地区", 14}, {"本年累计(万元)", 14}, {"年度计划(万元)", 14},
 		{"完成率", 10}, {"序时进度", 10}, {"差距(百分点)", 10}, {"逾期节点数", 10},
@@ -500,30 +521,17 @@ func (wb *workbook) boards(ctx context.Context, r *Review) error {
 	n := r.CountStatus(rating.Red) + r.CountStatus(rating.Yellow)
 	s, err := wb.openSheet(SheetBoards, sheetTable{cols: cols, rows: n, freezeCols: 3}, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sub := fmt.Sprintf("%s。红榜%d个、黄榜%d个；新晋红榜%d个、摘牌%d个", r.subtitle(), r.Overall.Red, r.Overall.Yellow,
 		r.CountChange(rollup.ChangeNewlyRed), r.CountChange(rollup.ChangeRecovered))
 	if err := s.titled(r.Title()+" · 红黄榜", sub, len(cols)); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.header(headerRow, cols); err != nil {
-		return err
+		return nil, err
 	}
-	for _, st := range []rating.Status{rating.Red, rating.Yellow} {
-		i := 0
-		err := r.eachProject(ctx, rollup.ProjectSelection{Status: st}, func(p rollup.ProjectRow) error {
-			i++
-			return s.values([]value{statusCell(st), integer(i), str(p.NameZh), str(p.ProjectID),
-				str(department(p.DepartmentName, p.DepartmentID)), str(p.Region), wan(p.YTDCompletedWan),
-				optWan(p.AnnualPlanWan), pct(p.CompletionPct), pct(&p.TimeProgressPct), points(p.GapPP),
-				integer(p.OverdueMilestones), integer(p.ShortStreak), str(ChangeLabel(p.Change)), str(p.ReasonZh)})
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return s.close()
+	return s, nil
 }
 
 // smallSheet writes a sheet whose rows are in memory: the title, the
