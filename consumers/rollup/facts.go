@@ -200,49 +200,102 @@ func (c *cursor[T]) close() { _ = c.rows.Close() }
 // the driver holds at once.
 const readBlockRows = 8192
 
-// readProjects streams the facts of review rv to fn in chunks of projects,
-// in project order. The three queries (projects, planned milestones,
-// milestone updates) run side by side and are merged on the project id. fn
-// owns the chunk it is given.
-func readProjects(ctx context.Context, conn driver.Conn, rv review, chunk int, fn func([]reviewed) error) error {
-	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_block_size": readBlockRows}))
+// idRange is a slice of the registered projects: ids first to last, both
+// included.
+type idRange struct{ first, last string }
+
+// projectSlices cuts the ids of the projects registered before cutoff into
+// slices of per projects, in order; none when no project is registered.
+func projectSlices(ctx context.Context, conn driver.Conn, cutoff time.Time, per int) ([]idRange, error) {
+	var out []idRange
+	n := 0
+	what := "read the ids of the projects registered before " + cutoff.Format(time.DateTime)
+	err := each(ctx, conn, what, query("review_ids"), []any{cutoff}, func(r driver.Rows) error {
+		var id string
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		if n%per == 0 {
+			out = append(out, idRange{first: id})
+		}
+		out[len(out)-1].last = id
+		n++
+		return nil
+	})
+	return out, err
+}
+
+// slice is the three queries of one slice of projects: the projects, their
+// planned milestones and their milestone updates, each in project order.
+type slice struct {
+	r        idRange
+	what     string
+	projects driver.Rows
+	planned  *cursor[plannedMilestone]
+	updates  *cursor[milestoneUpdate]
+}
+
+func (s *slice) close() {
+	if s.projects != nil {
+		_ = s.projects.Close()
+	}
+	if s.planned != nil {
+		s.planned.close()
+	}
+	if s.updates != nil {
+		s.updates.close()
+	}
+}
+
+// openSlice starts the queries of slice r of review rv. ClickHouse
+// computes them while the rollup reads the slice before.
+func openSlice(ctx context.Context, conn driver.Conn, rv review, r idRange) (_ *slice, err error) {
 	at := rv.cutoff.Format(time.DateTime)
 	january := schema.Period{Year: rv.p.Year(), Month: time.January}.String()
 	due, first, last := rv.due.String(), rv.firstMonth().String(), rv.p.Month().String()
 	prev := rv.p.Prev()
-
-	planned, err := openCursor(ctx, conn, "read the planned milestones of the projects registered before "+at,
-		query("review_planned"), []any{rv.cutoff}, (*plannedMilestone).scan, func(m *plannedMilestone) string { return m.projectID })
-	if err != nil {
-		return err
+	ids := fmt.Sprintf("projects %s to %s", r.first, r.last)
+	s := &slice{r: r, what: fmt.Sprintf("read %s: their registrations and investment reports %s to %s received before %s, and the previous %s review %s",
+		ids, first, last, at, rv.p.Kind, prev.Key())}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	if s.planned, err = openCursor(ctx, conn, "read the planned milestones of "+ids+" registered before "+at,
+		query("review_planned"), []any{rv.cutoff, r.first, r.last}, (*plannedMilestone).scan,
+		func(m *plannedMilestone) string { return m.projectID }); err != nil {
+		return nil, err
 	}
-	defer planned.close()
-	updates, err := openCursor(ctx, conn, "read the milestone updates received before "+at,
-		query("review_milestones"), []any{rv.prevCutoff, rv.prevCutoff, rv.cutoff}, (*milestoneUpdate).scan,
-		func(m *milestoneUpdate) string { return m.projectID })
-	if err != nil {
-		return err
+	if s.updates, err = openCursor(ctx, conn, "read the milestone updates of "+ids+" received before "+at,
+		query("review_milestones"), []any{rv.prevCutoff, rv.prevCutoff, rv.cutoff, r.first, r.last}, (*milestoneUpdate).scan,
+		func(m *milestoneUpdate) string { return m.projectID }); err != nil {
+		return nil, err
 	}
-	defer updates.close()
+	args := []any{rv.p.Year(), rv.cutoff, r.first, r.last, january, january, january, rv.prevCutoff, due, due,
+		rv.cutoff, first, last, r.first, r.last, string(rv.p.Kind), prev.Key(), r.first, r.last}
+	if s.projects, err = conn.Query(ctx, query("review_projects"), args...); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.what, err)
+	}
+	return s, nil
+}
 
-	what := fmt.Sprintf("read the projects and their investment reports %s to %s received before %s, and the previous %s review %s",
-		first, last, at, rv.p.Kind, prev.Key())
-	args := []any{rv.p.Year(), rv.cutoff, january, january, january, rv.prevCutoff, due, due, rv.cutoff, first, last,
-		string(rv.p.Kind), prev.Key()}
+// read streams the slice's projects to fn in chunks of chunk projects.
+func (s *slice) read(chunk int, fn func([]reviewed) error) error {
 	var pl []plannedMilestone
 	var up []milestoneUpdate
 	batch := make([]reviewed, 0, chunk)
-	err = each(ctx, conn, what, query("review_projects"), args, func(r driver.Rows) error {
+	for s.projects.Next() {
 		batch = append(batch, reviewed{})
 		it := &batch[len(batch)-1]
-		if err := it.facts.scan(r); err != nil {
-			return err
+		if err := it.facts.scan(s.projects); err != nil {
+			return fmt.Errorf("%s: %w", s.what, err)
 		}
 		var err error
-		if pl, err = planned.take(it.facts.id, pl[:0]); err != nil {
+		if pl, err = s.planned.take(it.facts.id, pl[:0]); err != nil {
 			return err
 		}
-		if up, err = updates.take(it.facts.id, up[:0]); err != nil {
+		if up, err = s.updates.take(it.facts.id, up[:0]); err != nil {
 			return err
 		}
 		it.milestones = milestoneStates(pl, up)
@@ -252,10 +305,9 @@ func readProjects(ctx context.Context, conn driver.Conn, rv review, chunk int, f
 			}
 			batch = make([]reviewed, 0, chunk)
 		}
-		return nil
-	})
-	if err != nil {
-		return err
+	}
+	if err := s.projects.Err(); err != nil {
+		return fmt.Errorf("%s: %w", s.what, err)
 	}
 	if len(batch) > 0 {
 		return fn(batch)
@@ -263,13 +315,53 @@ func readProjects(ctx context.Context, conn driver.Conn, rv review, chunk int, f
 	return nil
 }
 
-// countRegistered counts the registration rows received before cutoff.
-func countRegistered(ctx context.Context, conn driver.Conn, cutoff time.Time) (uint64, error) {
-	var n uint64
-	if err := conn.QueryRow(ctx, query("review_registered"), cutoff).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count the project registrations received before %s: %w", cutoff.Format(time.DateTime), err)
+// readProjects streams the facts of review rv to fn in chunks of projects,
+// slice after slice, in project order. Within a slice the three queries
+// run side by side and are merged on the project id; the next slice's
+// queries start as soon as a slice is being read, so that ClickHouse
+// aggregates one slice while the rollup rates the one before. fn owns the
+// chunk it is given.
+func readProjects(ctx context.Context, conn driver.Conn, rv review, slices []idRange, chunk int, fn func([]reviewed) error) error {
+	if len(slices) == 0 {
+		return nil
 	}
-	return n, nil
+	ctx, cancel := context.WithCancel(clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_block_size": readBlockRows})))
+	defer cancel()
+	type opened struct {
+		s   *slice
+		err error
+	}
+	start := func(r idRange) <-chan opened {
+		ch := make(chan opened, 1)
+		go func() {
+			s, err := openSlice(ctx, conn, rv, r)
+			ch <- opened{s, err}
+		}()
+		return ch
+	}
+	next := start(slices[0])
+	for i := range slices {
+		o := <-next
+		if o.err != nil {
+			return o.err
+		}
+		next = nil
+		if i+1 < len(slices) {
+			next = start(slices[i+1])
+		}
+		err := o.s.read(chunk, fn)
+		o.s.close()
+		if err != nil {
+			if next != nil {
+				cancel()
+				if o := <-next; o.s != nil {
+					o.s.close()
+				}
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 func deref(t *time.Time) time.Time {

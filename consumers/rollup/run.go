@@ -28,7 +28,15 @@ type RunOptions struct {
 	// cut-off of a monthly review, and what decides whether the period may
 	// be reviewed yet. Default: time.Now().
 	Now time.Time
+	// SliceProjects is how many projects ClickHouse aggregates per query:
+	// the run reads the projects in slices of this many ids, and
+	// ClickHouse computes the next slice while the run rates the current
+	// one. Default DefaultSliceProjects.
+	SliceProjects int
 }
+
+// DefaultSliceProjects is the default RunOptions.SliceProjects.
+const DefaultSliceProjects = 25_000
 
 // Summary says what a run did: the scheduler logs it, records it in
 // rollup_runs and publishes it.
@@ -144,7 +152,11 @@ func Run(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, rules ra
 	}
 
 	rv := newReview(p, rules, cutoff, now)
-	s, err := compute(ctx, st.Conn(), rv, computedAt, runID)
+	slice := opts.SliceProjects
+	if slice <= 0 {
+		slice = DefaultSliceProjects
+	}
+	s, err := compute(ctx, st.Conn(), rv, computedAt, runID, slice)
 	if errors.Is(err, ErrNoProjects) {
 		return nil, fmt.Errorf("%s: %w: none received before %s in database %s; register projects first",
 			what, ErrNoProjects, cutoff.Format(time.DateTime), st.Database())
@@ -179,12 +191,12 @@ type ratedProject struct {
 // totals and the summary and buffers the rows (one collector), and inserts
 // the full buffers in order (one inserter); the totals are inserted last.
 // Memory holds a few chunks and batches, never the whole review.
-func compute(ctx context.Context, conn driver.Conn, rv review, computedAt time.Time, runID string) (*Summary, error) {
-	n, err := countRegistered(ctx, conn, rv.cutoff)
+func compute(ctx context.Context, conn driver.Conn, rv review, computedAt time.Time, runID string, sliceProjects int) (*Summary, error) {
+	slices, err := projectSlices(ctx, conn, rv.cutoff, sliceProjects)
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 {
+	if len(slices) == 0 {
 		return nil, ErrNoProjects
 	}
 	jobs := make(chan func(context.Context) error)
@@ -200,7 +212,7 @@ func compute(ctx context.Context, conn driver.Conn, rv review, computedAt time.T
 
 	pl.run(func(ctx context.Context) error {
 		defer close(chunks)
-		return readProjects(ctx, conn, rv, readChunk, func(c []reviewed) error { return sendTo(ctx, chunks, c) })
+		return readProjects(ctx, conn, rv, slices, readChunk, func(c []reviewed) error { return sendTo(ctx, chunks, c) })
 	})
 	var ratersDone sync.WaitGroup
 	for range raters {

@@ -127,20 +127,40 @@ func (w *writer) send(ctx context.Context, job func(context.Context) error) erro
 }
 
 func (w *writer) insertProjects(ctx context.Context, rows []ProjectRow) error {
+	n := len(rows)
 	first, last := dateOnly(w.first), dateOnly(w.last)
-	n, err := insert(ctx, w.conn, "dispatch_projects", "insert_projects", len(rows), func(batch driver.Batch, i int) error {
+	var (
+		id, name, region, category, deptID, deptName, stage, reportPeriod = make([]string, n), make([]string, n),
+			make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		reported                    = make([]uint8, n)
+		revision, maxDays           = make([]uint32, n), make([]uint32, n)
+		periodWan, monthWan, ytdWan = make([]decimal.Decimal, n), make([]decimal.Decimal, n), make([]decimal.Decimal, n)
+		plan, completion, gap       = make([]*decimal.Decimal, n), make([]*decimal.Decimal, n), make([]*decimal.Decimal, n)
+		timeProgress                = make([]decimal.Decimal, n)
+		overdue, streak             = make([]uint16, n), make([]uint16, n)
+		status, reasonZh, reasonEn  = make([]string, n), make([]string, n), make([]string, n)
+		prev, change                = make([]string, n), make([]string, n)
+	)
+	for i := range rows {
 		r := &rows[i]
-		prev := string(r.PrevStatus)
-		if prev == "" {
-			prev = "none"
+		id[i], name[i], region[i], category[i] = r.ProjectID, r.NameZh, r.Region, r.Category
+		deptID[i], deptName[i], stage[i], reportPeriod[i] = r.DepartmentID, r.DepartmentName, r.Stage, periodKey(r.ReportPeriod)
+		reported[i], revision[i] = boolByte(r.Reported), r.ReportRevision
+		periodWan[i], monthWan[i], ytdWan[i] = r.PeriodCompletedWan, r.MonthCompletedWan, r.YTDCompletedWan
+		plan[i], completion[i], timeProgress[i], gap[i] = r.AnnualPlanWan, r.CompletionPct, r.TimeProgressPct, r.GapPP
+		overdue[i], maxDays[i] = clampU16(r.OverdueMilestones), clampU32(r.MaxOverdueDays)
+		status[i], reasonZh[i], reasonEn[i], streak[i] = string(r.Status), r.ReasonZh, r.ReasonEn, clampU16(r.ShortStreak)
+		prev[i], change[i] = string(r.PrevStatus), string(r.Change)
+		if prev[i] == "" {
+			prev[i] = "none"
 		}
-		return batch.Append(w.kind, w.period, first, last, w.cutoff, r.ProjectID, r.NameZh, r.Region,
-			r.Category, r.DepartmentID, r.DepartmentName, r.Stage, periodKey(r.ReportPeriod), boolByte(r.Reported),
-			r.ReportRevision, r.PeriodCompletedWan, r.MonthCompletedWan, r.YTDCompletedWan, r.AnnualPlanWan,
-			r.CompletionPct, r.TimeProgressPct, r.GapPP, clampU16(r.OverdueMilestones), clampU32(r.MaxOverdueDays),
-			string(r.Status), r.ReasonZh, r.ReasonEn, clampU16(r.ShortStreak), prev, string(r.Change), w.computedAt, w.runID)
-	})
-	w.projectRows += n
+	}
+	cols := []any{repeat(w.kind, n), repeat(w.period, n), repeat(first, n), repeat(last, n), repeat(w.cutoff, n),
+		id, name, region, category, deptID, deptName, stage, reportPeriod, reported, revision, periodWan, monthWan, ytdWan,
+		plan, completion, timeProgress, gap, overdue, maxDays, status, reasonZh, reasonEn, streak, prev, change,
+		repeat(w.computedAt, n), repeat(w.runID, n)}
+	written, err := insertColumns(ctx, w.conn, "dispatch_projects", "insert_projects", n, cols)
+	w.projectRows += written
 	return err
 }
 
@@ -156,17 +176,26 @@ func (w *writer) insertMilestones(ctx context.Context, rows []MilestoneAlert) er
 }
 
 func (w *writer) insertReporting(ctx context.Context, rows []ReportingRow) error {
-	n, err := insert(ctx, w.conn, "dispatch_reporting", "insert_reporting", len(rows), func(batch driver.Batch, i int) error {
+	n := len(rows)
+	var (
+		reportPeriod, id, name, deptID, deptName, status = make([]string, n), make([]string, n), make([]string, n),
+			make([]string, n), make([]string, n), make([]string, n)
+		deadline = make([]time.Time, n)
+		received = make([]*time.Time, n)
+		days     = make([]int32, n)
+	)
+	for i := range rows {
 		r := &rows[i]
-		var first *time.Time
+		reportPeriod[i], id[i], name[i], deptID[i], deptName[i] = r.ReportPeriod.String(), r.ProjectID, r.NameZh, r.DepartmentID, r.DepartmentName
+		status[i], deadline[i], days[i] = string(r.Status), r.Deadline, int32(r.DaysLate)
 		if !r.FirstReceivedAt.IsZero() {
-			f := r.FirstReceivedAt
-			first = &f
+			received[i] = &r.FirstReceivedAt
 		}
-		return batch.Append(w.kind, w.period, r.ReportPeriod.String(), r.ProjectID, r.NameZh, r.DepartmentID,
-			r.DepartmentName, string(r.Status), r.Deadline, first, int32(r.DaysLate), w.computedAt, w.runID)
-	})
-	w.reportingRows += n
+	}
+	cols := []any{repeat(w.kind, n), repeat(w.period, n), reportPeriod, id, name, deptID, deptName, status, deadline,
+		received, days, repeat(w.computedAt, n), repeat(w.runID, n)}
+	written, err := insertColumns(ctx, w.conn, "dispatch_reporting", "insert_reporting", n, cols)
+	w.reportingRows += written
 	return err
 }
 
@@ -186,6 +215,38 @@ func (w *writer) finish(ctx context.Context, totals []TotalRow) error {
 		w.totalRows += n
 		return err
 	})
+}
+
+// insertColumns inserts n rows given column by column (each a slice of n
+// values, in the order of the query's columns) in one batch.
+func insertColumns(ctx context.Context, conn driver.Conn, table, queryName string, n int, cols []any) (int, error) {
+	if n == 0 {
+		return 0, nil
+	}
+	batch, err := conn.PrepareBatch(ctx, query(queryName))
+	if err != nil {
+		return 0, fmt.Errorf("insert %d rows into %s: %w", n, table, err)
+	}
+	for i, c := range cols {
+		if err := batch.Column(i).Append(c); err != nil {
+			_ = batch.Abort()
+			return 0, fmt.Errorf("insert %d rows into %s: column %d: %w", n, table, i+1, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return 0, fmt.Errorf("insert %d rows into %s: %w", n, table, err)
+	}
+	return n, nil
+}
+
+// repeat is a slice of n times v, for a column with the same value in
+// every row.
+func repeat[T any](v T, n int) []T {
+	out := make([]T, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
 }
 
 // insert appends n rows with fn in one batch and sends it.

@@ -4,7 +4,8 @@
 -- latest update as of the previous review's cut-off (updates_before = 0
 -- when there was none then). Wrapping the values in tuples keeps argMax
 -- from skipping the NULL dates of the latest revision.
--- Parameters: the previous review's cut-off twice, the cut-off.
+-- Parameters: the previous review's cut-off twice; the cut-off; the first
+-- and the last project id of the slice read.
 SELECT project_id, milestone_id, tupleElement(latest, 1), tupleElement(latest, 2), tupleElement(latest, 3),
        tupleElement(latest, 4), tupleElement(latest, 5), updates_before, tupleElement(before, 1)
 FROM
@@ -14,7 +15,7 @@ FROM
            countIf(received_at < ?) AS updates_before,
            argMaxIf(tuple(forecast_date), revision, received_at < ?) AS before
     FROM milestone_updates FINAL
-    WHERE received_at < ?
+    WHERE received_at < ? AND project_id >= ? AND project_id <= ?
     GROUP BY project_id, milestone_id
 )
 ORDER BY project_id, milestone_id

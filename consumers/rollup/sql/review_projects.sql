@@ -15,10 +15,15 @@
 -- The order of the months is that of period_start (toYYYYMM), the revision
 -- breaks ties within a month. A project without reports or without a
 -- previous row gets 0 and '' from the LEFT JOINs, hence the counts.
--- Parameters, in order: the review's year; the cut-off; January of the review's year (YYYY-MM)
--- three times; the previous review's cut-off; the month due twice; the
--- cut-off; the first and the last month read; the kind and the period key of
--- the previous review.
+-- Only the projects with ids from a first to a last one (a slice) are read;
+-- the primary keys of the tables start with project_id, so a slice reads
+-- its part of the tables only.
+-- Parameters, in order: the review's year; the cut-off, the slice's first
+-- and last project id; January of the review's year (YYYY-MM) three
+-- times; the previous review's cut-off; the month due twice; the cut-off;
+-- the first and the last month read; the slice's first and last project
+-- id; the kind and the period key of the previous review; the slice's
+-- first and last project id.
 SELECT project_id, name_zh, region, category, stage, department_id, department_name,
        plan_index, arrayElement(plan_annual_wan, plan_index), arrayElement(plan_monthly_wan, plan_index),
        year_reports, used_period, used_revision, used_month_wan, used_ytd_wan, before_ytd_wan,
@@ -31,7 +36,7 @@ FROM
         SELECT project_id, name_zh, region, category, stage, department_id, department_name,
                indexOf(plan_years, ?) AS plan_index, plan_annual_wan, plan_monthly_wan
         FROM project_registrations FINAL
-        WHERE received_at < ?
+        WHERE received_at < ? AND project_id >= ? AND project_id <= ?
         ORDER BY project_id, revision DESC
         LIMIT 1 BY project_id
     ) AS registered
@@ -50,7 +55,7 @@ FROM
                countIf(period = ?) AS due_reports,
                minIf(received_at, period = ?) AS due_first_received_at
         FROM investment_reports FINAL
-        WHERE received_at < ? AND period >= ? AND period <= ?
+        WHERE received_at < ? AND period >= ? AND period <= ? AND project_id >= ? AND project_id <= ?
         GROUP BY project_id
     ) AS reports USING project_id
 ) AS registered_reports
@@ -58,6 +63,6 @@ ANY LEFT JOIN
 (
     SELECT project_id, toUInt8(1) AS prev_reviewed, toString(status) AS prev_status, short_streak AS prev_streak
     FROM dispatch_projects
-    WHERE kind = ? AND period = ?
+    WHERE kind = ? AND period = ? AND project_id >= ? AND project_id <= ?
 ) AS previous USING project_id
 ORDER BY project_id
