@@ -20,6 +20,13 @@
 // numbers exactly as stored (万元, four places; percentages, two places).
 // The XLSX workbook stores numbers as numbers with number formats (万元
 // "#,##0.00", percentages as fractions "0.00%").
+//
+// [Load] reads a whole board into memory; [Open] reads everything but the
+// project rows, which its renderers read from ClickHouse in board order as
+// they write them — CSV record by record, XLSX through excelize's stream
+// writer — so that a board of 100,000 projects renders in bounded memory.
+// The HTML page of a board of more than [LargeBoard] projects lists the red
+// and yellow projects and counts the others per department.
 package report
 
 import (
@@ -114,7 +121,9 @@ type Review struct {
 	// first), slipped (most days first); then by project and milestone.
 	Milestones []rollup.MilestoneAlert
 	// Reporting is the reporting status of the month due: missing, late,
-	// on time; within a status by department, then project.
+	// on time; within a status by department, then project. A review read
+	// by [Open] holds the missing and late rows only (the CSV reads the
+	// on-time ones as it writes them).
 	Reporting []rollup.ReportingRow
 	// Trend is the year's investment by month, January first.
 	Trend []rollup.MonthAmount
