@@ -13,9 +13,14 @@
 //
 // Storing is idempotent: each row carries its event id and stream
 // sequence, and the tables are ReplacingMergeTree, so a redelivered or
-// republished event is one row through FINAL and the views. Several
-// Ingesters (replicas, in one process or many) may share the durable
-// consumer.
+// republished event is one row through FINAL and the views. Before a batch
+// is inserted, the events already stored are looked up by each table's
+// sorting key (and, for investment reports, month partition), with the
+// batch's keys sent as an external table, so the lookup costs the same
+// however much is stored; those events are counted as duplicates and not
+// written again. Collecting the next batch overlaps storing the last one.
+// Several Ingesters (replicas, in one process or many) may share the
+// durable consumer.
 package ingest
 
 import (
