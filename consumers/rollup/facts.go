@@ -273,7 +273,8 @@ func openSlice(ctx context.Context, conn driver.Conn, rv review, r idRange) (_ *
 		return nil, err
 	}
 	args := []any{rv.p.Year(), rv.cutoff, r.first, r.last, january, january, january, rv.prevCutoff, due, due,
-		rv.cutoff, first, last, r.first, r.last, string(rv.p.Kind), prev.Key(), r.first, r.last}
+		rv.cutoff, first, last, rv.firstMonth().Start().Format(time.DateOnly), rv.p.Month().Start().Format(time.DateOnly),
+		r.first, r.last, string(rv.p.Kind), prev.Key(), r.first, r.last}
 	if s.projects, err = conn.Query(ctx, query("review_projects"), args...); err != nil {
 		return nil, fmt.Errorf("%s: %w", s.what, err)
 	}

@@ -94,11 +94,13 @@ func (c RollupConfig) say(format string, args ...any) {
 
 // rollupQuery is the single query the reviews are compared with: the
 // latest 本年累计 per project, by revision, over the months the monthly
-// review reads, with FINAL as the rollup reads. Parameters: the first and
-// the last month (YYYY-MM).
+// review reads, with FINAL and the conditions the rollup reads them with
+// (the months as YYYY-MM, and as their first days for the partitions by
+// month). Parameters: the first and the last month as YYYY-MM, then as
+// YYYY-MM-DD.
 const rollupQuery = `SELECT project_id, argMax(ytd_completed_wan, revision) AS ytd
 FROM investment_reports FINAL
-WHERE received_at < now() AND period >= ? AND period <= ?
+WHERE received_at < now() AND period >= ? AND period <= ? AND period_start >= toDate(?) AND period_start <= toDate(?)
 GROUP BY project_id`
 
 // Rollups fills a portfolio of cfg.Projects projects × cfg.Months months
@@ -109,6 +111,7 @@ GROUP BY project_id`
 //     SELECT project_id, argMax(ytd_completed_wan, revision) AS ytd
 //     FROM investment_reports FINAL
 //     WHERE received_at < now() AND period >= 'Y-01' AND period <= 'Y-MM'
+//     AND period_start >= toDate('Y-01-01') AND period_start <= toDate('Y-MM-01')
 //     GROUP BY project_id
 //     over January to the last month of the last year (the months the
 //     monthly review reads), reading every row, median of three runs;
@@ -157,8 +160,9 @@ func Rollups(ctx context.Context, cfg RollupConfig) (*RollupResult, error) {
 
 	// The single query, over the months the monthly review reads.
 	january := schema.Period{Year: last.Year, Month: time.January}
-	res.Query = strings.NewReplacer("?", "%s").Replace(rollupQuery)
-	res.Query = strings.Join(strings.Fields(fmt.Sprintf(res.Query, "'"+january.String()+"'", "'"+last.String()+"'")), " ")
+	res.Query = strings.NewReplacer("?", "'%s'").Replace(rollupQuery)
+	res.Query = strings.Join(strings.Fields(fmt.Sprintf(res.Query, january, last,
+		january.Start().Format(time.DateOnly), last.Start().Format(time.DateOnly))), " ")
 	var times []time.Duration
 	for i := 0; i < 4; i++ {
 		t := time.Now()
@@ -210,7 +214,8 @@ func Rollups(ctx context.Context, cfg RollupConfig) (*RollupResult, error) {
 
 // runRollupQuery runs the single query and reads every row.
 func runRollupQuery(ctx context.Context, conn driver.Conn, first, last schema.Period) (int, error) {
-	rows, err := conn.Query(ctx, rollupQuery, first.String(), last.String())
+	rows, err := conn.Query(ctx, rollupQuery, first.String(), last.String(),
+		first.Start().Format(time.DateOnly), last.Start().Format(time.DateOnly))
 	if err != nil {
 		return 0, fmt.Errorf("bench: rollups: run the single query: %w", err)
 	}

@@ -21,7 +21,9 @@
 -- Parameters, in order: the review's year; the cut-off, the slice's first
 -- and last project id; January of the review's year (YYYY-MM) three
 -- times; the previous review's cut-off; the month due twice; the cut-off;
--- the first and the last month read; the slice's first and last project
+-- the first and the last month read, as YYYY-MM and as their first days
+-- (YYYY-MM-DD: the table is partitioned by month, so that only the months
+-- read are read); the slice's first and last project
 -- id; the kind and the period key of the previous review; the slice's
 -- first and last project id.
 SELECT project_id, name_zh, region, category, stage, department_id, department_name,
@@ -55,7 +57,8 @@ FROM
                countIf(period = ?) AS due_reports,
                minIf(received_at, period = ?) AS due_first_received_at
         FROM investment_reports FINAL
-        WHERE received_at < ? AND period >= ? AND period <= ? AND project_id >= ? AND project_id <= ?
+        WHERE received_at < ? AND period >= ? AND period <= ? AND period_start >= toDate(?) AND period_start <= toDate(?)
+          AND project_id >= ? AND project_id <= ?
         GROUP BY project_id
     ) AS reports USING project_id
 ) AS registered_reports
