@@ -9,7 +9,11 @@
 //     weekly and ten-day reviews (so a re-run later gives the same answer),
 //     the time of the run for the monthly review (every revision so far).
 //     Each registration, report and milestone is taken at its latest
-//     revision as of the cut-off.
+//     revision as of the cut-off. ClickHouse does this aggregation
+//     (sql/review_*.sql) and returns a row per project, slice of project
+//     ids after slice; the run rates the rows as they stream and inserts
+//     its rows in batches, so its memory does not grow with the
+//     portfolio.
 //   - It rates every registered project with a [rating.Rules] on its
 //     year-to-date investment against the time progress (m/12 for a month,
 //     days elapsed ÷ days in the year at a part-month cut-off, or the
