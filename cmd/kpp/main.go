@@ -35,7 +35,7 @@ type cli struct {
 	Template   templateCmd   `cmd:"" help:"Write a department's Excel report template."`
 	NATSConfig natsConfigCmd `cmd:"" name:"nats-config" help:"Write nats-server users and permissions: each department may publish only on its own subjects."`
 	Demo       demoCmd       `cmd:"" help:"Run the whole pipeline on a demo portfolio and print the monthly board."`
-	Bench      benchCmd      `cmd:"" help:"Measure end-to-end throughput (published → stored) against real servers."`
+	Bench      benchCmd      `cmd:"" help:"Measure the pipeline against real servers: ingest against its ceiling and a plain consumer; by flag, with history stored, latency, a month-end burst, reviews and reports at scale."`
 }
 
 // env is what every command's Run receives besides the context.

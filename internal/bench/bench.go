@@ -11,7 +11,10 @@
 //   - latency: a steady rate of single reports, publish → queryable;
 //   - burst: a month-end burst ingested by `kpp serve` as a child process,
 //     with its time and resident memory;
-//   - rollups and reports at scale: see [Rollups] and [Reports].
+//   - rollups and reports at scale: a portfolio filled straight into
+//     ClickHouse, its reviews computed by `kpp rollup` and the monthly one
+//     rendered by `kpp report`, each in its own process ([Rollups],
+//     [Reports]).
 //
 // It wires producers and consumers together the way cmd/kpp does; neither
 // side imports the other.
@@ -23,6 +26,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -36,7 +40,8 @@ import (
 )
 
 // Config chooses the scenarios and their sizes. The zero value of a size
-// skips its scenario, but for Events.
+// skips its scenario, but for Events. The scenarios run in the order of the
+// fields, each on a database of its own (the DSN's, dropped first).
 type Config struct {
 	// Events is the number of investment reports of each ingest run.
 	// Default 50,000.
@@ -60,6 +65,10 @@ type Config struct {
 	LatencyRate int
 	// Burst is the number of reports of the month-end burst (0: skip).
 	Burst int
+	// Projects and Months size the rollups and reports at scale: a
+	// portfolio of Projects projects × Months months of reports, its three
+	// reviews computed and the monthly one rendered (0 projects: skip).
+	Projects, Months int
 	// Progress receives a line as each step ends; nil for none.
 	Progress io.Writer
 	// Log receives the logs of the ingesters run in process; nil discards.
@@ -90,6 +99,8 @@ type Result struct {
 	History    *HistoryResult
 	Latency    *LatencyResult
 	Burst      *BurstResult
+	Rollups    *RollupResult
+	Reports    *ReportsResult
 }
 
 // Rate is a count over a duration.
@@ -144,6 +155,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, err
 		}
 	}
+	if cfg.Projects > 0 {
+		dir := filepath.Join(cfg.Dir, "scale")
+		if res.Rollups, err = Rollups(ctx, RollupConfig{Self: cfg.Self, DSN: cfg.DSN, Dir: dir, Projects: cfg.Projects, Months: cfg.Months, Progress: cfg.Progress}); err != nil {
+			return nil, err
+		}
+		m := res.Rollups.Monthly.Period
+		if res.Reports, err = Reports(ctx, ReportsConfig{Self: cfg.Self, DSN: cfg.DSN, Kind: m.Kind, Period: m.Key(), Dir: dir, Progress: cfg.Progress}); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 
@@ -160,6 +181,12 @@ func (r *Result) WriteText(w io.Writer) {
 	}
 	if r.Burst != nil {
 		r.Burst.WriteText(w)
+	}
+	if r.Rollups != nil {
+		r.Rollups.WriteText(w)
+	}
+	if r.Reports != nil {
+		r.Reports.WriteText(w)
 	}
 }
 

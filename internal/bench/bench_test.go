@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 func TestRunMeasuresEveryScenario(t *testing.T) {
 	res, err := bench.Run(context.Background(), bench.Config{
 		Events: 1500, DSN: testenv.ClickHouseDSN(t), Dir: t.TempDir(), Self: kppBinary(t),
-		History: 6000, Latency: 2 * time.Second, LatencyRate: 200, Burst: 3000,
+		History: 6000, Latency: 2 * time.Second, LatencyRate: 200, Burst: 3000, Projects: 250, Months: 14,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -38,10 +38,13 @@ func TestRunMeasuresEveryScenario(t *testing.T) {
 	if b := res.Burst; b.Reports != 3000 || b.Time <= 0 || b.PeakRSS < 10<<20 || b.MaxRSS > b.PeakRSS {
 		t.Errorf("burst: %+v", b)
 	}
+	if res.Rollups == nil || res.Rollups.Monthly.ProjectRows != 250 || res.Reports == nil || len(res.Reports.Runs) != 3 {
+		t.Errorf("rollups and reports at scale: %+v %+v", res.Rollups, res.Reports)
+	}
 	var out strings.Builder
 	res.WriteText(&out)
 	for _, want := range []string{"JetStream atomic-batch publish (ceiling)", "plain consumer", "kpp ÷ plain consumer",
-		"with history ÷ empty", "p50", "p99", "kpp serve resident memory"} {
+		"with history ÷ empty", "p50", "p99", "kpp serve resident memory", "kpp rollup monthly", "xlsx"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
