@@ -219,20 +219,33 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 	step("done")
 
 	if c.KeepRunning {
-		return c.keepRunning(ctx, e, log, st, nc, in, dsn, rp)
+		return c.keepRunning(ctx, e, log, st, nc, in, dsn, rp, d)
 	}
 	return nil
 }
 
-// keepRunning serves the web pages with a demo department that owns
-// 庆元抽水蓄能电站, and waits for Ctrl-C.
-func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st *chstore.Store, nc *natsConn, in *ingest.Ingester, dsn string, rp schema.ReviewPeriod) error {
+// demoDepartmentProject is the project whose department the demo signs in
+// to the intake with --keep-running: 庆元抽水蓄能电站.
+const demoDepartmentProject = "qingyuan-pumped-storage"
+
+// keepRunning serves the web pages with a token for the demo department
+// that owns 庆元抽水蓄能电站, and waits for Ctrl-C.
+func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st *chstore.Store, nc *natsConn, in *ingest.Ingester, dsn string, rp schema.ReviewPeriod, d *demo.Demo) error {
+	var owner *schema.Project
+	for _, p := range d.Projects {
+		if p.ProjectID == demoDepartmentProject {
+			owner = p
+		}
+	}
+	if owner == nil {
+		return fmt.Errorf("the demo portfolio has no project %s, whose department the intake signs in as", demoDepartmentProject)
+	}
 	deptFile := filepath.Join(c.Dir, "departments.json")
 	store, err := credentials.New(credentials.Config{Path: deptFile, Logger: log})
 	if err != nil {
 		return err
 	}
-	iss, err := store.Add("qy-nyj", "庆元县能源局")
+	iss, err := store.Add(owner.DepartmentID, owner.DepartmentName)
 	if err != nil {
 		return err
 	}
@@ -244,7 +257,7 @@ func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st 
 	defer web.Close()
 	fmt.Fprintf(e.out, "\nStill running; Ctrl-C stops.\n")
 	fmt.Fprintf(e.out, "  reports:   %sreports/monthly/%s\n", web.url, rp.Key())
-	fmt.Fprintf(e.out, "  intake:    %sintake/  — sign in as 庆元县能源局 (qy-nyj) with the token %s\n", web.url, iss.Token)
+	fmt.Fprintf(e.out, "  intake:    %sintake/  — sign in as %s (%s) with the token %s\n", web.url, owner.DepartmentName, owner.DepartmentID, iss.Token)
 	fmt.Fprintf(e.out, "  ClickHouse: %s (read-only user: analyst)\n  NATS:      %s\n", dsn, nc.server.URL())
 	<-ctx.Done()
 	return nil

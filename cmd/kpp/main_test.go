@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -97,16 +98,18 @@ func TestCommandsEndToEnd(t *testing.T) {
 	natsSrv, _, js := testenv.NATS(t)
 	conn := []string{"--nats-url", natsSrv.URL(), "--clickhouse", dsn}
 	httpAddr := freeAddr(t)
-	deptFile := filepath.Join(t.TempDir(), "departments.json")
-	token, _ := addDepartment(t, ctx, deptFile, "qy-nyj", "庆元县能源局")
-	defer serveInBackground(t, ctx, cancel, append([]string{"--http-listen", httpAddr, "--file", deptFile}, conn...)...)()
-	var code int
-	var out, errOut string
-
 	d, err := demo.Build(demo.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The department of 庆元抽水蓄能电站 reports through the API below.
+	owner := demoProject(t, d, "qingyuan-pumped-storage")
+	deptFile := filepath.Join(t.TempDir(), "departments.json")
+	token, _ := addDepartment(t, ctx, deptFile, owner.DepartmentID, owner.DepartmentName)
+	defer serveInBackground(t, ctx, cancel, append([]string{"--http-listen", httpAddr, "--file", deptFile}, conn...)...)()
+	var code int
+	var out, errOut string
+
 	dir := t.TempDir()
 	file := filepath.Join(dir, "reports.jsonl")
 	writeJSONL(t, file, d.Events())
@@ -204,18 +207,26 @@ func TestCommandsEndToEnd(t *testing.T) {
 		t.Errorf("a wrong token: %v %v", resp.StatusCode, err)
 	}
 	xlsxTemplate := filepath.Join(dir, "template.xlsx")
-	if code, out, errOut = kpp(t, ctx, "template", "xlsx", "--nats-url", natsSrv.URL(), "--file", deptFile, "--department", "qy-nyj", "--period", "2025-11", "-o", xlsxTemplate); code != 0 || !strings.Contains(out, "project(s) of qy-nyj 庆元县能源局") {
+	if code, out, errOut = kpp(t, ctx, "template", "xlsx", "--nats-url", natsSrv.URL(), "--file", deptFile, "--department", owner.DepartmentID, "--period", "2025-11", "-o", xlsxTemplate); code != 0 || !strings.Contains(out, "project(s) of "+owner.DepartmentID+" "+owner.DepartmentName) {
 		t.Errorf("template xlsx: exit %d %s %s", code, out, errOut)
 	}
 
-	// Re-submitting is not a second copy.
-	code, out, _ = kpp(t, ctx, "submit", "--nats-url", natsSrv.URL(), file)
-	if code != 0 || !strings.Contains(out, "561 already stored") {
-		t.Fatalf("resubmit: exit %d\n%s", code, out)
+	// Re-submitting is not a second copy: every event is a duplicate.
+	code, out, _ = kpp(t, ctx, "submit", "--nats-url", natsSrv.URL(), "--receipt", receipt, file)
+	var again struct {
+		Files []struct {
+			Published  int `json:"published"`
+			Duplicates int `json:"duplicates"`
+		} `json:"files"`
+	}
+	b, err = os.ReadFile(receipt)
+	if code != 0 || err != nil || json.Unmarshal(b, &again) != nil || len(again.Files) != 1 ||
+		again.Files[0].Published != 0 || again.Files[0].Duplicates != len(d.Events()) || !strings.Contains(out, "already stored") {
+		t.Fatalf("resubmit: exit %d, want 0 published and %d duplicates\n%s\n%s", code, len(d.Events()), out, b)
 	}
 
 	code, out, errOut = kpp(t, ctx, append([]string{"rollup", "monthly", "--period", "2025-09"}, conn...)...)
-	if code != 0 || !strings.Contains(out, "45 projects") || !strings.Contains(out, "月例会 2025-09") {
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("%d projects", len(d.Projects))) || !strings.Contains(out, "月例会 2025-09") {
 		t.Fatalf("rollup: exit %d\n%s\n%s", code, out, errOut)
 	}
 	// Weekly and ten-day reviews see what was received by each period's end;
@@ -283,6 +294,18 @@ func TestCommandsEndToEnd(t *testing.T) {
 	}
 }
 
+// demoProject returns the demo's registration of a project.
+func demoProject(t *testing.T, d *demo.Demo, id string) *schema.Project {
+	t.Helper()
+	for _, p := range d.Projects {
+		if p.ProjectID == id {
+			return p
+		}
+	}
+	t.Fatalf("the demo portfolio has no project %s", id)
+	return nil
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -324,7 +347,17 @@ func TestDemoPrintsTheBoard(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"2025年9月", "庆元抽水蓄能电站", "义龙庆高速公路庆元段", "未报送1个", "被拒收的报送 (rejected updates, kpp dlq list): 4", "561 duplicates", "月例会 2025-09", "done"} {
+	d, err := demo.Build(demo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := demo.BadMessages(d.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2025年9月", "庆元抽水蓄能电站", "义龙庆高速公路庆元段", "未报送1个",
+		fmt.Sprintf("被拒收的报送 (rejected updates, kpp dlq list): %d", len(bad)),
+		fmt.Sprintf("published %d projects", len(d.Projects)), fmt.Sprintf("%d duplicates", len(d.Events())), "月例会 2025-09", "done"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
@@ -365,7 +398,12 @@ func TestDemoKeepRunningServesThePages(t *testing.T) {
 	}
 	cancel()
 	r := <-done
-	if r.code != 0 || !strings.Contains(r.out, "sign in as 庆元县能源局 (qy-nyj) with the token kpp_") {
+	d, err := demo.Build(demo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := demoProject(t, d, "qingyuan-pumped-storage")
+	if want := "sign in as " + owner.DepartmentName + " (" + owner.DepartmentID + ") with the token kpp_"; r.code != 0 || !strings.Contains(r.out, want) {
 		t.Errorf("demo --keep-running: exit %d\n%s\n%s", r.code, r.out, r.err)
 	}
 }

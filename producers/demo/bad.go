@@ -27,15 +27,43 @@ type BadMessage struct {
 	Problem string
 }
 
+// The projects the bad messages are about.
+const (
+	// badOwnedProject is reported for by a department that does not own it.
+	badOwnedProject = "qingyuan-pumped-storage"
+	// badReporterProject is owned by the department that reports for
+	// badOwnedProject, and carries the negative amount.
+	badReporterProject = "g638-qingyuan"
+	// badUnknownProject is no project of the portfolio.
+	badUnknownProject = "qingyuan-cableway"
+)
+
 // BadMessages returns four invalid investment reports for cfg.Through's
 // year, each wrong in one way: a project that is not registered; period
-// "YYYY-13"; a negative amount; and a department (庆元县交通运输局,
-// qy-jtj) reporting for a project it does not own (庆元抽水蓄能电站,
-// owned by qy-nyj).
+// "YYYY-13"; a negative amount; and a department (庆元县交通运输局, the
+// owner of g638-qingyuan) reporting for a project it does not own
+// (庆元抽水蓄能电站, owned by 庆元县发展和改革局). The departments are
+// those of [Portfolio].
 func BadMessages(cfg Config) ([]BadMessage, error) {
 	cfg, err := cfg.resolve()
 	if err != nil {
 		return nil, err
+	}
+	projects, err := Portfolio(cfg)
+	if err != nil {
+		return nil, err
+	}
+	owner := map[string]string{}
+	for _, p := range projects {
+		owner[p.ProjectID] = p.DepartmentID
+	}
+	if owner[badUnknownProject] != "" {
+		return nil, fmt.Errorf("%w: %s: project %s is in the portfolio; the demo's unknown-project message needs an id that is not", ErrSeed, seedFile, badUnknownProject)
+	}
+	owned, reporter := owner[badOwnedProject], owner[badReporterProject]
+	if owned == "" || reporter == "" || owned == reporter {
+		return nil, fmt.Errorf("%w: %s: projects %s (department %q) and %s (department %q); the demo's bad messages need both, owned by different departments",
+			ErrSeed, seedFile, badOwnedProject, owned, badReporterProject, reporter)
 	}
 	at := cfg.Through.End().Add(3*24*time.Hour + 10*time.Hour)
 	base := func(dept, project string) *schema.InvestmentReport {
@@ -50,12 +78,12 @@ func BadMessages(cfg Config) ([]BadMessage, error) {
 			YTDCompletedWan:   schema.MustWan("2860.5"),
 		}
 	}
-	unknown := base("qy-jtj", "qingyuan-cableway")
-	badPeriod := base("qy-nyj", "qingyuan-pumped-storage")
+	unknown := base(reporter, badUnknownProject)
+	badPeriod := base(owned, badOwnedProject)
 	badPeriod.Period = fmt.Sprintf("%04d-13", cfg.Year)
-	negative := base("qy-jtj", "g638-qingyuan")
+	negative := base(reporter, badReporterProject)
 	negative.MonthCompletedWan = schema.MustWan("-350")
-	notOwner := base("qy-jtj", "qingyuan-pumped-storage")
+	notOwner := base(reporter, badOwnedProject)
 
 	cases := []struct {
 		name    string
@@ -63,10 +91,10 @@ func BadMessages(cfg Config) ([]BadMessage, error) {
 		rule    schema.Rule
 		problem string
 	}{
-		{"unknown-project", unknown, schema.RuleUnknownProject, "project qingyuan-cableway is not registered"},
+		{"unknown-project", unknown, schema.RuleUnknownProject, "project " + badUnknownProject + " is not registered"},
 		{"period-13", badPeriod, schema.RulePeriod, "period " + badPeriod.Period + " has no month 13"},
 		{"negative-amount", negative, schema.RuleNonNegative, "month_completed_wan is -350"},
-		{"not-owner", notOwner, schema.RuleNotOwner, "qy-jtj reports for qingyuan-pumped-storage, which belongs to qy-nyj"},
+		{"not-owner", notOwner, schema.RuleNotOwner, reporter + " reports for " + badOwnedProject + ", which belongs to " + owned},
 	}
 	out := make([]BadMessage, 0, len(cases))
 	for _, c := range cases {

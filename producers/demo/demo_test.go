@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -163,7 +164,62 @@ func TestReportsAreConsistent(t *testing.T) {
 	}
 }
 
-func TestPortfolioKeepsTheSourceFacts(t *testing.T) {
+// seedRecord is what the tests read of a seed-projects.json record, on
+// their own, to check the portfolio against the file.
+type seedRecord struct {
+	ID                string  `json:"id"`
+	NameZh            string  `json:"name_zh"`
+	NameEn            string  `json:"name_en"`
+	Region            string  `json:"region"`
+	Category          string  `json:"category"`
+	Department        *string `json:"department"`
+	DepartmentBasis   *string `json:"department_basis"`
+	Stage             *string `json:"stage"`
+	InvestmentHistory []struct {
+		Year      int              `json:"year"`
+		Total     *decimal.Decimal `json:"total_investment_yi"`
+		Plan      *decimal.Decimal `json:"annual_plan_investment_yi"`
+		Completed *decimal.Decimal `json:"completed_investment_yi"`
+		Pct       *decimal.Decimal `json:"annual_completion_pct"`
+		Source    string           `json:"source_file"`
+		Evidence  string           `json:"evidence_zh"`
+	} `json:"investment_history"`
+	Milestones []struct {
+		NameZh string `json:"name_zh"`
+		Year   int    `json:"year"`
+		Month  int    `json:"month"`
+		Status string `json:"status"`
+	} `json:"milestones"`
+}
+
+func (s seedRecord) stated() bool { return s.DepartmentBasis != nil && *s.DepartmentBasis == "stated" }
+
+func (s seedRecord) statedTotal() bool {
+	for _, h := range s.InvestmentHistory {
+		if h.Total != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// statedPlan is the annual plan of year the seed states, or derives from a
+// stated completed investment and its completion rate.
+func (s seedRecord) statedPlan(year int) (decimal.Decimal, bool) {
+	for _, h := range s.InvestmentHistory {
+		switch {
+		case h.Year != year:
+		case h.Plan != nil:
+			return h.Plan.Mul(decimal.NewFromInt(10000)), true
+		case h.Completed != nil && h.Pct != nil:
+			return h.Completed.Mul(decimal.NewFromInt(1000000)).DivRound(*h.Pct, schema.MaxScale), true
+		}
+	}
+	return decimal.Zero, false
+}
+
+func readSeed(t *testing.T) []seedRecord {
+	t.Helper()
 	raw, err := os.ReadFile("seed-projects.json")
 	if err != nil {
 		t.Fatal(err)
@@ -171,50 +227,92 @@ func TestPortfolioKeepsTheSourceFacts(t *testing.T) {
 	if shared, err := os.ReadFile("../../../shared/data/seed-projects.json"); err == nil && !bytes.Equal(raw, shared) {
 		t.Error("seed-projects.json differs from shared/data/seed-projects.json; copy it again")
 	}
-	var tagged []map[string]any
-	if err := json.Unmarshal(raw, &tagged); err != nil {
-		t.Fatal(err)
+	var out []seedRecord
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("seed-projects.json: %v", err)
 	}
+	return out
+}
+
+func TestPortfolioKeepsTheSourceFacts(t *testing.T) {
+	seeds := readSeed(t)
 	d := build(t, demo.Config{})
-	if len(d.Projects) != len(tagged) {
-		t.Fatalf("%d projects, the seed has %d", len(d.Projects), len(tagged))
+	if len(d.Projects) != len(seeds) {
+		t.Fatalf("%d projects, the seed has %d", len(d.Projects), len(seeds))
 	}
-	for i, s := range tagged {
-		p := d.Projects[i]
-		stage, _ := schema.ParseStage(s["stage"].(string))
-		if p.ProjectID != s["id"] || p.NameZh != s["name_zh"] || p.NameEn != s["name_en"] || p.Region != s["region"] ||
-			string(p.Category) != s["category"] || p.Stage != stage {
-			t.Errorf("project %d: got %s %s %s %s %s, the seed says %v %v %v %v %v",
-				i, p.ProjectID, p.NameZh, p.Region, p.Category, p.Stage, s["id"], s["name_zh"], s["region"], s["category"], s["stage"])
+	// Reports of earlier years carry the stated completed investments.
+	type yearKey struct {
+		project string
+		year    int
+	}
+	history := map[yearKey]*schema.InvestmentReport{}
+	for _, e := range d.Reports {
+		if r, ok := e.(*schema.InvestmentReport); ok && !strings.HasPrefix(r.Period, "2025-") {
+			y, _ := strconv.Atoi(r.Period[:4])
+			if r.Period[5:] != "12" {
+				t.Errorf("%s %s: a report of an earlier year other than December", r.ProjectID, r.Period)
+			}
+			history[yearKey{r.ProjectID, y}] = r
 		}
-		ms := s["milestones"].([]any)
-		if len(ms) != len(p.Milestones) {
-			t.Errorf("%s: %d milestones, the seed has %d", p.ProjectID, len(p.Milestones), len(ms))
+	}
+	histories := 0
+	for i, s := range seeds {
+		p := d.Projects[i]
+		stage := schema.StagePreparation // the demo's choice where the source is silent
+		if s.Stage != nil {
+			stage, _ = schema.ParseStage(*s.Stage)
+		}
+		if p.ProjectID != s.ID || p.NameZh != s.NameZh || p.NameEn != s.NameEn || p.Region != s.Region ||
+			string(p.Category) != s.Category || p.Stage != stage {
+			t.Errorf("project %d: got %s %s %s %s %s, the seed says %s %s %s %s %v",
+				i, p.ProjectID, p.NameZh, p.Region, p.Category, p.Stage, s.ID, s.NameZh, s.Region, s.Category, s.Stage)
+		}
+		if s.stated() && p.DepartmentName != *s.Department {
+			t.Errorf("%s: department %s, the source names %s", p.ProjectID, p.DepartmentName, *s.Department)
+		}
+		if len(s.Milestones) != len(p.Milestones) {
+			t.Errorf("%s: %d milestones, the seed has %d", p.ProjectID, len(p.Milestones), len(s.Milestones))
 			continue
 		}
-		for j, m := range ms {
-			m := m.(map[string]any)
+		for j, m := range s.Milestones {
 			pm := p.Milestones[j]
-			if pm.Title != m["name_zh"] || !strings.HasPrefix(pm.PlannedDate, jsonInt(m["year"])) {
-				t.Errorf("%s milestone %d: %s planned %s, the seed says %v in %v", p.ProjectID, j, pm.Title, pm.PlannedDate, m["name_zh"], m["year"])
+			when := strconv.Itoa(m.Year)
+			if m.Month > 0 {
+				when = fmt.Sprintf("%d-%02d", m.Year, m.Month)
+			}
+			if pm.Title != m.NameZh || !strings.HasPrefix(pm.PlannedDate, when) {
+				t.Errorf("%s milestone %d: %s planned %s, the seed says %s in %s", p.ProjectID, j, pm.Title, pm.PlannedDate, m.NameZh, when)
 			}
 		}
-		if v, ok := s["annual_plan_investment_yi"].(float64); ok {
-			y := int(s["evidence_year"].(float64))
-			ap, has := p.PlanFor(y)
-			want := decimal.NewFromFloat(v).Mul(decimal.NewFromInt(10000))
-			if !has || !ap.AmountWan.Value.Equal(want) {
-				t.Errorf("%s: plan of %d is %v, the seed says %s 万元", p.ProjectID, y, ap.AmountWan, want)
+		for _, h := range s.InvestmentHistory {
+			if want, ok := s.statedPlan(h.Year); ok {
+				ap, has := p.PlanFor(h.Year)
+				if !has || !ap.AmountWan.Value.Equal(want) {
+					t.Errorf("%s: plan of %d is %v, the seed says %s 万元", p.ProjectID, h.Year, ap.AmountWan, want)
+				}
+				if slices.Contains(p.SyntheticFields, demo.SyntheticPlan(h.Year)) {
+					t.Errorf("%s: the stated plan of %d is marked synthetic", p.ProjectID, h.Year)
+				}
 			}
-			if slices.Contains(p.SyntheticFields, demo.SyntheticPlan(y)) {
-				t.Errorf("%s: the stated plan of %d is marked synthetic", p.ProjectID, y)
+			if h.Total != nil && !p.TotalInvestmentWan.Value.Equal(h.Total.Mul(decimal.NewFromInt(10000))) {
+				t.Errorf("%s: total %s 万元, the seed says %s 亿元", p.ProjectID, p.TotalInvestmentWan, h.Total)
+			}
+			if h.Completed != nil && h.Year < 2025 {
+				histories++
+				r := history[yearKey{p.ProjectID, h.Year}]
+				if r == nil || !r.YTDCompletedWan.Value.Equal(h.Completed.Mul(decimal.NewFromInt(10000))) || !strings.Contains(r.PhysicalProgress, h.Evidence) {
+					t.Errorf("%s %d-12: %+v, want ytd %s 亿元 quoting %q", p.ProjectID, h.Year, r, h.Completed, h.Evidence)
+				}
 			}
 		}
+	}
+	if len(history) != histories {
+		t.Errorf("%d reports of earlier years, the seed states %d completed investments before 2025", len(history), histories)
 	}
 
 	want := map[string][]string{
-		"庆元抽水蓄能电站":   {"通风兼安全洞贯通", "后方营地主体建筑", "抽蓄主体工程"},
-		"义龙庆高速公路庆元段": {"项目前期", "开工建设"},
+		"庆元抽水蓄能电站":   {"通风兼安全洞实现贯通", "后方营地主体建筑", "抽蓄主体工程加速推进"},
+		"义龙庆高速公路庆元段": {"项目前期", "开工建设（力争“十四五”末期）"},
 	}
 	for name, titles := range want {
 		var found *schema.Project
@@ -236,37 +334,132 @@ func TestPortfolioKeepsTheSourceFacts(t *testing.T) {
 		}
 	}
 	// The 2017 completed investment of 衢宁铁路庆元段 (4.67亿元, 133% of its
-	// annual target) travels as a December 2017 report.
-	var quning *schema.InvestmentReport
-	for _, e := range d.Reports {
-		if r, ok := e.(*schema.InvestmentReport); ok && r.ProjectID == "quning-railway-qingyuan" && r.Period == "2017-12" {
-			quning = r
-		}
+	// annual target) travels as a December 2017 report, and the target it
+	// implies (4.67 ÷ 133%) is its 2017 plan.
+	if r := history[yearKey{"quning-railway-qingyuan", 2017}]; r == nil || !r.YTDCompletedWan.Value.Equal(decimal.NewFromInt(46700)) {
+		t.Errorf("quning-railway-qingyuan 2017-12: %+v, want ytd 46700 万元", r)
 	}
-	if quning == nil || !quning.YTDCompletedWan.Value.Equal(decimal.NewFromInt(46700)) {
-		t.Errorf("quning-railway-qingyuan 2017-12: %+v, want ytd 46700 万元", quning)
+	for _, p := range d.Projects {
+		if ap, ok := p.PlanFor(2017); p.ProjectID == "quning-railway-qingyuan" && (!ok || !ap.AmountWan.Value.Equal(decimal.RequireFromString("35112.782"))) {
+			t.Errorf("quning-railway-qingyuan: plan of 2017 %v, want 35112.782 万元 (46700 ÷ 133%%)", ap.AmountWan)
+		}
 	}
 }
 
-func jsonInt(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
+// A missed milestone (a planned step a later document shows not done) is
+// never reported met: its last update is not_met; one met at the source is
+// met from its first update.
+func TestMilestonesKeepTheSourceStatus(t *testing.T) {
+	seeds := readSeed(t)
+	d := build(t, demo.Config{})
+	updates := map[[2]string][]*schema.MilestoneUpdate{}
+	for _, e := range d.Reports {
+		if u, ok := e.(*schema.MilestoneUpdate); ok {
+			k := [2]string{u.ProjectID, u.MilestoneID}
+			updates[k] = append(updates[k], u)
+		}
+	}
+	missed := 0
+	for i, s := range seeds {
+		p := d.Projects[i]
+		for j, m := range s.Milestones {
+			if j >= len(p.Milestones) {
+				break // reported by TestPortfolioKeepsTheSourceFacts
+			}
+			us := updates[[2]string{p.ProjectID, p.Milestones[j].MilestoneID}]
+			if len(us) == 0 {
+				if m.Year <= 2025 && m.Status != "scheduled" {
+					t.Errorf("%s %s (%s in %d): no update", p.ProjectID, m.NameZh, m.Status, m.Year)
+				}
+				continue
+			}
+			last := us[len(us)-1]
+			switch m.Status {
+			case "met":
+				if us[0].Status != schema.MilestoneMet {
+					t.Errorf("%s %s: met at the source, first reported %s", p.ProjectID, m.NameZh, us[0].Status)
+				}
+			case "missed":
+				missed++
+				if last.Status != schema.MilestoneNotMet || last.ActualDate != "" {
+					t.Errorf("%s %s: missed at the source, last reported %s (actual %q), want not_met", p.ProjectID, m.NameZh, last.Status, last.ActualDate)
+				}
+				for _, u := range us {
+					if u.Status == schema.MilestoneMet {
+						t.Errorf("%s %s: missed at the source, reported met on %s", p.ProjectID, m.NameZh, u.AsOf)
+					}
+				}
+			}
+		}
+	}
+	if missed == 0 {
+		t.Error("no missed milestone was checked; the seed has some")
+	}
+}
+
+// Departments are one id per name; implied ones are the region's office of
+// the sector the seed names (the same for every project of that region and
+// sector); the ones the sources name keep their names.
+func TestDepartmentsFollowTheSeed(t *testing.T) {
+	seeds := readSeed(t)
+	d := build(t, demo.Config{})
+	nameOf, idOf := map[string]string{}, map[string]string{}
+	implied := map[[2]string]string{}
+	for i, s := range seeds {
+		p := d.Projects[i]
+		if n, ok := nameOf[p.DepartmentID]; ok && n != p.DepartmentName {
+			t.Errorf("department %s is called %s and %s", p.DepartmentID, n, p.DepartmentName)
+		}
+		if id, ok := idOf[p.DepartmentName]; ok && id != p.DepartmentID {
+			t.Errorf("department %s has ids %s and %s", p.DepartmentName, id, p.DepartmentID)
+		}
+		nameOf[p.DepartmentID], idOf[p.DepartmentName] = p.DepartmentName, p.DepartmentID
+		if s.Department != nil && !s.stated() {
+			k := [2]string{s.Region, *s.Department}
+			if id, ok := implied[k]; ok && id != p.DepartmentID {
+				t.Errorf("%s: %s of %s is %s here and %s elsewhere", p.ProjectID, *s.Department, s.Region, p.DepartmentID, id)
+			}
+			implied[k] = p.DepartmentID
+		}
+	}
+	seen := map[string][2]string{}
+	for k, id := range implied {
+		if other, ok := seen[id]; ok {
+			t.Errorf("%s is both %v and %v", id, k, other)
+		}
+		seen[id] = k
+	}
 }
 
 func TestSyntheticFieldsAreListed(t *testing.T) {
+	seeds := readSeed(t)
 	d := build(t, demo.Config{})
-	for _, p := range d.Projects {
+	known := []string{demo.SyntheticDepartmentID, demo.SyntheticDepartmentName, demo.SyntheticTotal, demo.SyntheticStage,
+		demo.SyntheticPlan(2025), demo.SyntheticPlannedDates}
+	for i, p := range d.Projects {
+		s := seeds[i]
 		has := func(f string) bool { return slices.Contains(p.SyntheticFields, f) }
-		for _, f := range []string{demo.SyntheticDepartmentID, demo.SyntheticDepartmentName, demo.SyntheticTotal} {
-			if !has(f) {
-				t.Errorf("%s: %s is synthetic (the seed has no value) but not listed in %v", p.ProjectID, f, p.SyntheticFields)
+		for f, synthetic := range map[string]bool{
+			demo.SyntheticDepartmentID:   true, // the seed has no ids
+			demo.SyntheticDepartmentName: !s.stated(),
+			demo.SyntheticTotal:          !s.statedTotal(),
+			demo.SyntheticStage:          s.Stage == nil,
+		} {
+			if has(f) != synthetic {
+				t.Errorf("%s: %s listed as synthetic: %v, want %v (%v)", p.ProjectID, f, has(f), synthetic, p.SyntheticFields)
 			}
 		}
-		if _, ok := p.PlanFor(2025); ok != has(demo.SyntheticPlan(2025)) {
-			t.Errorf("%s: has a 2025 plan: %v, listed as synthetic: %v", p.ProjectID, ok, has(demo.SyntheticPlan(2025)))
+		_, stated := s.statedPlan(2025)
+		if _, ok := p.PlanFor(2025); (ok && !stated) != has(demo.SyntheticPlan(2025)) {
+			t.Errorf("%s: has a 2025 plan: %v (stated: %v), listed as synthetic: %v", p.ProjectID, ok, stated, has(demo.SyntheticPlan(2025)))
 		}
 		if (len(p.Milestones) > 0) != has(demo.SyntheticPlannedDates) {
 			t.Errorf("%s: %d milestones, planned dates listed as synthetic: %v", p.ProjectID, len(p.Milestones), has(demo.SyntheticPlannedDates))
+		}
+		for _, f := range p.SyntheticFields {
+			if !slices.Contains(known, f) {
+				t.Errorf("%s: synthetic field %q is not one the demo makes up", p.ProjectID, f)
+			}
 		}
 		if p.Source != "demo" {
 			t.Errorf("%s: source %q, want demo", p.ProjectID, p.Source)
@@ -376,6 +569,15 @@ func TestBoardOfSeptemberHasEveryStatus(t *testing.T) {
 	for _, id := range []string{"yilongqing-expressway-qingyuan", "xiyan-reservoir"} {
 		if status[id] != "unrated" {
 			t.Errorf("%s (前期, no annual plan) is %s, want unrated", id, status[id])
+		}
+	}
+	// A milestone the sources show missed stays not met: every rated
+	// project with one is red.
+	for _, s := range readSeed(t) {
+		for _, m := range s.Milestones {
+			if m.Status == "missed" && status[s.ID] != "unrated" && status[s.ID] != "red" {
+				t.Errorf("%s is %s, want red: its milestone %s (%d) was missed", s.ID, status[s.ID], m.NameZh, m.Year)
+			}
 		}
 	}
 }

@@ -7,39 +7,52 @@
 // # Facts and synthetic values
 //
 // Every fact from the sources is kept: project ids, Chinese and English
-// names, regions, categories, stages, milestone names, years and statuses,
-// and the few figures the sources state (two annual plans of 2018, three
-// completed investments of 2017). What the sources leave out is filled with
-// plausible values from a seeded generator — the same [Config] always gives
-// the same events, byte for byte — and marked:
+// names, regions, categories, stages, the departments the sources name,
+// milestone names, years (and the month where one is given) and statuses,
+// and the figures the sources state year by year (investment_history: the
+// annual plans of 2018 and 2025, the completed investments of 2017, one
+// total investment). What the sources leave out is filled with plausible
+// values from a seeded generator — the same [Config] always gives the same
+// events, byte for byte — and marked:
 //
 //   - [schema.Project.SyntheticFields] names the synthetic fields of a
-//     registration: "department_id", "department_name",
-//     "total_investment_wan", "annual_plans[year=YYYY]" (amount and monthly
-//     phasing of that year's plan) and "milestones[].planned_date" (the
-//     sources give a milestone's year, the day is made up).
+//     registration: "department_id" (always: the seed has no ids),
+//     "department_name" (unless the source names the department; the
+//     seed's "implied" departments — 交通运输局, 发改局, … inferred from the
+//     sector — are not in the sources), "stage" (the six projects whose
+//     source states none are registered as 前期), "total_investment_wan",
+//     "annual_plans[year=YYYY]" (amount and monthly phasing of that year's
+//     plan) and "milestones[].planned_date" (the sources give a
+//     milestone's year, at most its month; the day is made up).
 //   - Every report carries Source "demo": its figures are synthetic, except
 //     where its physical_progress quotes the source (the December reports
-//     of earlier years that carry a stated completed investment).
+//     of earlier years that carry a stated completed investment). A 2017
+//     target derived from a stated completed investment and its completion
+//     rate (衢宁铁路庆元段: 4.67亿元 = 133%) counts as stated.
+//   - A milestone the sources show missed (a planned step a later document
+//     shows not done) is scheduled at the start of its year and not_met
+//     (未完成) at its end, and stays so: the reviews count it overdue.
 //
 // # The story of the default year
 //
 // With the defaults (year 2025, reports through 2025-09) the monthly board
-// of September is worth looking at: most projects are green; four are red
-// (three behind time progress by more than 10 points, and 丽水机场 whose
-// 通航 milestone is more than 30 days overdue); five are yellow (four
-// slightly behind, and 濛杨线农村公路改造提升工程, which did not report for
-// the latest month and is rated on its August year-to-date); the projects in
-// preparation (前期) and those already completed (建成) have no annual plan
-// and are not rated; and 庆元抽水蓄能电站 corrected its June report
-// (revision 2 with a correction reason, reported on 15 July). Other years and months give
-// valid data with the same mix of paces, but the milestone dates keep their
-// real years.
+// of September is worth looking at: most projects are green; eight are red
+// (three behind time progress by more than 10 points; 丽水机场, whose 通航
+// milestone is more than 30 days overdue; and four projects whose start or
+// progress the 2017 review names as missed, which stays overdue); five are
+// yellow (four slightly behind, and 濛杨线农村公路改造提升工程, which did not
+// report for the latest month and is rated on its August year-to-date); the
+// projects in preparation (前期) and those already completed (建成) have no
+// annual plan and are not rated; and 庆元抽水蓄能电站 corrected its June
+// report (revision 2 with a correction reason, reported on 15 July). Other
+// years and months give valid data with the same mix of paces, but the
+// milestone dates keep their real years.
 //
 // # Bad messages
 //
 // [BadMessages] returns a few invalid payloads with their subjects — an
 // unknown project, period "2025-13", a negative amount, a department
-// reporting for another department's project — which the demo publishes
-// as they are, to show the dead-letter path.
+// reporting for another department's project (the departments of
+// [Portfolio]) — which the demo publishes as they are, to show the
+// dead-letter path.
 package demo

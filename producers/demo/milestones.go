@@ -30,39 +30,41 @@ type msStory struct {
 	slips   []slip
 }
 
-// storyOverride returns the hand-written story of the milestones that make
-// the board of September 2025 tell something: a milestone more than 30 days
+// storyKey names a milestone: a project id and the milestone's name_zh in
+// the seed.
+type storyKey struct{ project, title string }
+
+// stories are the hand-written stories of the milestones that make the
+// board of September 2025 tell something: a milestone more than 30 days
 // overdue (丽水机场 通航: planned 2025-06-30, not reached by September, so
 // the project is red), one overdue by only 10 days (缙云抽水蓄能电站 建成,
 // not enough to turn red), buildings put into use on time, and milestones
-// that are deliberately open at the end of the year.
+// that are deliberately open at the end of the year. The tests check that
+// each key still names a milestone of the seed, in the year (and month) the
+// seed gives it.
+var stories = map[storyKey]msStory{
+	{"qingyuan-pumped-storage", "后方营地主体建筑"}:               {planned: "2024-12-31", actual: "2025-01-20"},
+	{"qingyuan-pumped-storage", "抽蓄主体工程加速推进"}:             {planned: "2025-12-31"},
+	{"yilongqing-expressway-qingyuan", "项目前期"}:            {planned: "2025-12-31"},
+	{"yilongqing-expressway-qingyuan", "开工建设（力争“十四五”末期）"}: {planned: "2025-12-31"},
+	{"xiyan-reservoir", "项目前期"}:                           {planned: "2025-12-31"},
+	{"lishui-airport", "通航"}: {planned: "2025-06-30", actual: "2025-12-26", slips: []slip{
+		{"2025-06-30", "2025-10-31", "行业验收及校飞推迟，预计10月底通航"},
+		{"2025-09-30", "2025-12-28", "飞行程序审批未完成，通航推迟至年底"},
+	}},
+	{"jinyun-pumped-storage", "建成"}: {planned: "2025-09-20", actual: "2025-11-28", slips: []slip{
+		{"2025-09-30", "2025-11-30", "末台机组调试延后，预计11月底全面投产"},
+	}},
+	{"experimental-kindergarten-relocation", "完成并投入使用"}: {planned: "2025-08-31", actual: "2025-08-26"},
+	{"qingyuan-high-school-expansion", "完成并投入使用"}:       {planned: "2025-08-31", actual: "2025-08-29"},
+	{"pingdu-industrial-wastewater-plant", "完成项目建设"}:    {planned: "2025-06-30", actual: "2025-06-25"},
+}
+
+// storyOverride returns the hand-written story of a milestone, if it has
+// one.
 func storyOverride(projectID, title string) (msStory, bool) {
-	switch projectID + "/" + title {
-	case "qingyuan-pumped-storage/后方营地主体建筑":
-		return msStory{planned: "2024-12-31", actual: "2025-01-20"}, true
-	case "qingyuan-pumped-storage/抽蓄主体工程":
-		return msStory{planned: "2025-12-31"}, true
-	case "yilongqing-expressway-qingyuan/项目前期", "yilongqing-expressway-qingyuan/开工建设", "xiyan-reservoir/项目前期":
-		return msStory{planned: "2025-12-31"}, true
-	case "lishui-airport/通航":
-		return msStory{planned: "2025-06-30", actual: "2025-12-26", slips: []slip{
-			{"2025-06-30", "2025-10-31", "行业验收及校飞推迟，预计10月底通航"},
-			{"2025-09-30", "2025-12-28", "飞行程序审批未完成，通航推迟至年底"},
-		}}, true
-	case "jinyun-pumped-storage/建成":
-		return msStory{planned: "2025-09-20", actual: "2025-11-28", slips: []slip{
-			{"2025-09-30", "2025-11-30", "末台机组调试延后，预计11月底全面投产"},
-		}}, true
-	case "qingyuan-sci-tech-center/全面投用":
-		return msStory{planned: "2025-04-30", actual: "2025-04-18"}, true
-	case "experimental-kindergarten-relocation/投入使用":
-		return msStory{planned: "2025-08-31", actual: "2025-08-26"}, true
-	case "qingyuan-high-school-expansion/投入使用":
-		return msStory{planned: "2025-08-31", actual: "2025-08-29"}, true
-	case "pingdu-industrial-wastewater-plant/建成":
-		return msStory{planned: "2025-06-30", actual: "2025-06-25"}, true
-	}
-	return msStory{}, false
+	st, ok := stories[storyKey{projectID, title}]
+	return st, ok
 }
 
 // monthEnd is the last day of the month.
@@ -79,16 +81,23 @@ func day(s string) time.Time {
 }
 
 // plannedDate is the synthetic planned date of a seed milestone: the
-// sources give only its year. Milestones met at the source fall in spring to
-// autumn; open milestones of the anchor year and later in the fourth
+// sources give its year, and for a few its month (then it is the month's
+// last day). Otherwise milestones met at the source fall in spring to
+// autumn, missed ones in spring to October (the year's end shows them
+// missed), open milestones of the anchor year and later in the fourth
 // quarter, so that they are not overdue before it.
 func plannedDate(seed uint64, projectID string, m seedMilestone) time.Time {
 	if st, ok := storyOverride(projectID, m.NameZh); ok {
 		return day(st.planned)
 	}
+	if m.Month > 0 {
+		return monthEnd(m.Year, time.Month(m.Month))
+	}
 	r := newRNG(seed, projectID, m.NameZh, "planned")
 	switch {
-	case m.Status == string(schema.MilestoneMet):
+	case m.Status == seedMissed:
+		return monthEnd(m.Year, time.Month(r.between(3, 10)))
+	case m.Status == seedMet:
 		return monthEnd(m.Year, time.Month(r.between(3, 11)))
 	case m.Year < anchorYear:
 		return monthEnd(m.Year, time.Month(r.between(6, 12)))
@@ -97,11 +106,15 @@ func plannedDate(seed uint64, projectID string, m seedMilestone) time.Time {
 	}
 }
 
-// story is the whole life of a milestone: overrides first, otherwise
-// reached on time (a few days before the planned date).
+// story is the whole life of a milestone: overrides first; a missed one
+// is not reached; otherwise reached on time (a few days before the planned
+// date).
 func story(seed uint64, projectID string, m seedMilestone, planned time.Time) msStory {
 	if st, ok := storyOverride(projectID, m.NameZh); ok {
 		return st
+	}
+	if m.Status == seedMissed {
+		return msStory{planned: planned.Format(schema.DateLayout)}
 	}
 	r := newRNG(seed, projectID, m.NameZh, "actual")
 	maxEarly := 20
@@ -124,17 +137,28 @@ type msState struct {
 	note     string
 }
 
+// missedNote is the note of a missed milestone's last assessment.
+const missedNote = "未按计划完成（据后续文件）"
+
 // timeline returns the assessments of a milestone in date order:
 //
 //  1. the state the source reports (met on its actual date, or scheduled /
-//     in progress at the end of January of the milestone's year);
+//     in progress at the end of January of the milestone's year); a missed
+//     milestone is scheduled then and not_met (未完成) at the year's end,
+//     and stays so;
 //  2. for open milestones of the anchor year and later, an assessment at the
 //     end of each quarter before it is reached, with percent complete and
 //     the current forecast (moved by the story's slips);
 //  3. met on its actual date.
 func timeline(m seedMilestone, st msStory) []msState {
 	planned := day(st.planned)
-	if m.Status == string(schema.MilestoneMet) && st.actual == "" {
+	if m.Status == seedMissed {
+		return []msState{
+			{asOf: monthEnd(m.Year, time.January), status: schema.MilestoneScheduled, forecast: st.planned},
+			{asOf: monthEnd(m.Year, time.December), status: schema.MilestoneNotMet, note: missedNote},
+		}
+	}
+	if m.Status == seedMet && st.actual == "" {
 		st.actual = st.planned // met at the source: reached by its planned date
 	}
 	var actual time.Time
@@ -142,7 +166,7 @@ func timeline(m seedMilestone, st msStory) []msState {
 		actual = day(st.actual)
 	}
 	met := msState{asOf: actual, status: schema.MilestoneMet, actual: st.actual, percent: pct(100), note: "节点已完成"}
-	if m.Status == string(schema.MilestoneMet) {
+	if m.Status == seedMet {
 		return []msState{met}
 	}
 	yearStart := time.Date(m.Year, time.January, 1, 0, 0, 0, 0, schema.Location())

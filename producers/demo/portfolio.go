@@ -2,7 +2,6 @@ package demo
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +17,9 @@ const (
 	SyntheticDepartmentName = "department_name"
 	SyntheticTotal          = "total_investment_wan"
 	SyntheticPlannedDates   = "milestones[].planned_date"
+	// SyntheticStage marks the stage of a project whose source does not
+	// state one.
+	SyntheticStage = "stage"
 )
 
 // SyntheticPlan is the SyntheticFields entry of a synthetic annual plan
@@ -95,10 +97,6 @@ func railwaySize(region string) (lo, hi int64) {
 	return 1000000, 1800000
 }
 
-// targetShare finds "完成年度目标投资额的133%" in a source's words: the
-// completed investment as a share of the year's target, in percent.
-var targetShare = regexp.MustCompile(`完成年度目标投资额的(\d+)%`)
-
 // Portfolio returns the demo's project registrations, one per project of
 // seed-projects.json in file order, with an annual plan for cfg.Year for the
 // projects under construction or about to start. The same cfg always gives
@@ -123,16 +121,22 @@ func Portfolio(cfg Config) ([]*schema.Project, error) {
 	return out, nil
 }
 
+// unstatedStage is the stage of a project whose source does not say: the
+// one that claims least (前期), listed as synthetic.
+const unstatedStage = schema.StagePreparation
+
 func buildProject(cfg Config, s *seedProject) (*schema.Project, error) {
 	cat, ok := schema.ParseCategory(s.Category)
 	if !ok {
 		return nil, fmt.Errorf("%w: %s: project %s: category %q is not a kpp category", ErrSeed, seedFile, s.ID, s.Category)
 	}
-	stage, ok := schema.ParseStage(s.Stage)
-	if !ok {
-		return nil, fmt.Errorf("%w: %s: project %s: stage %q is not a kpp stage (前期, 计划开工, 在建, 建成)", ErrSeed, seedFile, s.ID, s.Stage)
+	stage := unstatedStage
+	if s.Stage != nil {
+		if stage, ok = schema.ParseStage(*s.Stage); !ok {
+			return nil, fmt.Errorf("%w: %s: project %s: stage %q is not a kpp stage (前期, 计划开工, 在建, 建成)", ErrSeed, seedFile, s.ID, *s.Stage)
+		}
 	}
-	dept, err := departmentFor(s, cat)
+	dept, stated, err := departmentFor(s, cat)
 	if err != nil {
 		return nil, err
 	}
@@ -154,34 +158,36 @@ func buildProject(cfg Config, s *seedProject) (*schema.Project, error) {
 		DepartmentName: dept.name,
 	}
 	p.SyntheticFields = append(p.SyntheticFields, SyntheticDepartmentID)
-	if s.Department != nil && *s.Department != "" {
-		p.DepartmentName = *s.Department // stated by the source: keep it
-	} else {
+	if !stated {
 		p.SyntheticFields = append(p.SyntheticFields, SyntheticDepartmentName)
 	}
-
-	// Figures the sources state.
-	floor := decimal.Zero // the total must exceed every stated figure
-	if v := s.AnnualPlanInvestmentYi; v != nil {
-		amt := v.Mul(wanPerYi)
-		p.AnnualPlans = append(p.AnnualPlans, schema.AnnualPlan{Year: s.EvidenceYear, AmountWan: schema.NewWan(amt)})
-		floor = decimal.Max(floor, amt)
+	if s.Stage == nil {
+		p.SyntheticFields = append(p.SyntheticFields, SyntheticStage)
 	}
-	if v := s.CompletedInvestmentYi; v != nil {
-		amt := v.Mul(wanPerYi)
-		floor = decimal.Max(floor, amt)
-		// "完成投资4.67亿元,完成年度目标投资额的133%": the year's target is
-		// derived from two stated figures (rounded to 4 places), not made up.
-		if m := targetShare.FindStringSubmatch(s.EvidenceZh); m != nil && s.AnnualPlanInvestmentYi == nil {
-			share, _ := decimal.NewFromString(m[1])
-			if share.IsPositive() {
-				target := amt.Mul(decimal.NewFromInt(100)).DivRound(share, schema.MaxScale)
-				p.AnnualPlans = append(p.AnnualPlans, schema.AnnualPlan{Year: s.EvidenceYear, AmountWan: schema.NewWan(target)})
+
+	// Figures the sources state, year by year.
+	floor := decimal.Zero // the total must exceed what the stated years add up to
+	for _, h := range s.InvestmentHistory {
+		year := decimal.Zero
+		if v := h.AnnualPlanInvestmentYi; v != nil {
+			amt := v.Mul(wanPerYi)
+			p.AnnualPlans = append(p.AnnualPlans, schema.AnnualPlan{Year: h.Year, AmountWan: schema.NewWan(amt)})
+			year = amt
+		}
+		if v := h.CompletedInvestmentYi; v != nil {
+			amt := v.Mul(wanPerYi)
+			year = decimal.Max(year, amt)
+			// "完成投资4.67亿元,完成年度目标投资额的133%": the year's target is
+			// derived from two stated figures (rounded to 4 places), not made up.
+			if pct := h.AnnualCompletionPct; pct != nil && h.AnnualPlanInvestmentYi == nil {
+				target := amt.Mul(decimal.NewFromInt(100)).DivRound(*pct, schema.MaxScale)
+				p.AnnualPlans = append(p.AnnualPlans, schema.AnnualPlan{Year: h.Year, AmountWan: schema.NewWan(target)})
 			}
 		}
+		floor = floor.Add(year)
 	}
 
-	if v := s.TotalInvestmentYi; v != nil {
+	if v := s.statedTotal(); v != nil {
 		p.TotalInvestmentWan = schema.NewWan(v.Mul(wanPerYi))
 	} else {
 		p.TotalInvestmentWan = schema.NewWan(syntheticTotal(cfg.Seed, s, cat, floor))
@@ -208,8 +214,8 @@ func buildProject(cfg Config, s *seedProject) (*schema.Project, error) {
 }
 
 // syntheticTotal draws a total investment, in 万元 rounded to 100万, from
-// the range for the project's kind, and at least 1.6 times any figure the
-// source states.
+// the range for the project's kind, and at least 1.6 times floor (what the
+// years the sources give figures for add up to).
 func syntheticTotal(seed uint64, s *seedProject, cat schema.Category, floor decimal.Decimal) decimal.Decimal {
 	lo, hi := categorySize(cat)
 	if strings.Contains(s.NameZh, "铁路") && !strings.Contains(s.NameZh, "站房") {
