@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -168,12 +169,8 @@ func Run(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, rules ra
 	return s, nil
 }
 
-// readChunk is how many projects the reader hands to a rater at a time;
-// raters is how many rate at once.
-const (
-	readChunk = 512
-	raters    = 2
-)
+// readChunk is how many projects the reader hands to a rater at a time.
+const readChunk = 512
 
 // ratedProject is what rating a project gives: its row, its plan and time
 // progress when it is rated, its milestone alerts, its reporting row when
@@ -187,7 +184,7 @@ type ratedProject struct {
 
 // compute computes review rv and stores it as it goes. ClickHouse
 // aggregates the facts to a row per project; a pipeline of goroutines
-// reads them (readProjects), rates them (raters at once), accumulates the
+// reads them (readProjects), rates them (several at once), accumulates the
 // totals and the summary and buffers the rows (one collector), and inserts
 // the full buffers in order (one inserter); the totals are inserted last.
 // Memory holds a few chunks and batches, never the whole review.
@@ -206,6 +203,9 @@ func compute(ctx context.Context, conn driver.Conn, rv review, computedAt time.T
 	}
 	s := &Summary{Period: rv.p, RunID: runID, Cutoff: rv.cutoff, ComputedAt: computedAt}
 	tt := newTotaler(rv.tp)
+	// As many raters as the Go scheduler runs goroutines at once (rating
+	// is most of the run's CPU), at least two.
+	raters := max(2, runtime.GOMAXPROCS(0))
 	pl := newPipeline(ctx)
 	chunks := make(chan []reviewed, raters)
 	results := make(chan []ratedProject, raters)

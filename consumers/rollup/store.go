@@ -403,7 +403,8 @@ func loadTrend(ctx context.Context, conn driver.Conn, p schema.ReviewPeriod, cut
 	byMonth := map[schema.Period]decimal.Decimal{}
 	var latest schema.Period
 	what := fmt.Sprintf("read the investment trend %s to %s as of %s", first, last, cutoff.Format(time.DateTime))
-	err := each(ctx, conn, what, query("trend"), []any{first.String(), last.String(), cutoff}, func(rows driver.Rows) error {
+	err := each(ctx, conn, what, query("trend"), []any{first.String(), last.String(),
+		first.Start().Format(time.DateOnly), last.Start().Format(time.DateOnly), cutoff}, func(rows driver.Rows) error {
 		var period string
 		var amount decimal.Decimal
 		if err := rows.Scan(&period, &amount); err != nil {
