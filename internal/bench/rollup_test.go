@@ -26,7 +26,7 @@ func TestRollupsMeasuresTheReviews(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Reports != 300*14-3 || res.QueryRows != 300 || res.QueryTime <= 0 {
+	if res.Reports != 300*14-3 || res.QueryRows != 300 || res.QueryTime <= 0 || res.EveryPartition <= 0 {
 		t.Errorf("portfolio of %d reports, query %d rows in %s; want %d reports and 300 rows", res.Reports, res.QueryRows, res.QueryTime, 300*14-3)
 	}
 	// The last month is 2025-09: the monthly review of it, the week holding
@@ -45,7 +45,7 @@ func TestRollupsMeasuresTheReviews(t *testing.T) {
 	var out bytes.Buffer
 	res.WriteText(&out)
 	for _, want := range []string{"single query", "kpp rollup monthly --period 2025-09", "kpp rollup weekly --period 2025-W38",
-		"kpp rollup dekad --period 2025-09-D2", "×query", "peak RSS", "MiB"} {
+		"kpp rollup dekad --period 2025-09-D2", "every partition", "×query", "peak RSS", "MiB"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
