@@ -205,17 +205,22 @@ const readBlockRows = 8192
 type idRange struct{ first, last string }
 
 // projectSlices cuts the ids of the projects registered before cutoff into
-// slices of per projects, in order; none when no project is registered.
+// slices, in order: the first of per/5 projects, so that rating starts
+// soon, the others of per; none when no project is registered.
 func projectSlices(ctx context.Context, conn driver.Conn, cutoff time.Time, per int) ([]idRange, error) {
 	var out []idRange
-	n := 0
+	n, size := 0, max(1, per/5)
 	what := "read the ids of the projects registered before " + cutoff.Format(time.DateTime)
 	err := each(ctx, conn, what, query("review_ids"), []any{cutoff}, func(r driver.Rows) error {
 		var id string
 		if err := r.Scan(&id); err != nil {
 			return err
 		}
-		if n%per == 0 {
+		if n == 0 || n == size {
+			if n > 0 {
+				size = per
+			}
+			n = 0
 			out = append(out, idRange{first: id})
 		}
 		out[len(out)-1].last = id

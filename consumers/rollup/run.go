@@ -30,9 +30,10 @@ type RunOptions struct {
 	// be reviewed yet. Default: time.Now().
 	Now time.Time
 	// SliceProjects is how many projects ClickHouse aggregates per query:
-	// the run reads the projects in slices of this many ids, and
-	// ClickHouse computes the next slice while the run rates the current
-	// one. Default DefaultSliceProjects.
+	// the run reads the projects in slices of this many ids (the first a
+	// fifth of it, so that rating starts soon), and ClickHouse computes
+	// the next slice while the run rates the current one. Default
+	// DefaultSliceProjects.
 	SliceProjects int
 }
 
