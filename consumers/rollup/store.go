@@ -43,7 +43,7 @@ var dispatchTables = [...]string{"dispatch_projects", "dispatch_totals", "dispat
 
 // batchRows is how many rows of a table a run buffers before it inserts
 // them: a few MiB of rows, and few enough inserts (parts) per review.
-const batchRows = 10_000
+const batchRows = 5_000
 
 // writer stores a review as it is computed: it drops the review's (kind,
 // period) partition of the four tables, then hands the rows in batches of

@@ -109,8 +109,9 @@ WHERE received_at < now() AND period >= ? AND period <= ? AND period_start >= to
 GROUP BY project_id`
 
 // Rollups fills a portfolio of cfg.Projects projects × cfg.Months months
-// with [Fill] (the database of cfg.DSN is dropped and migrated first), then
-// measures in the same run:
+// with [Fill] (the database of cfg.DSN is dropped and migrated first),
+// waits until ClickHouse has merged what Fill wrote (at most a minute),
+// then measures in the same run:
 //
 //  1. the single query
 //     SELECT project_id, argMax(ytd_completed_wan, revision) AS ytd
@@ -160,6 +161,11 @@ func Rollups(ctx context.Context, cfg RollupConfig) (*RollupResult, error) {
 		return nil, err
 	}
 	res.Fill = time.Since(start)
+	// Measure the steady state, not ClickHouse merging the parts just
+	// written.
+	if err := waitMerged(ctx, st.Conn(), st.Database(), time.Minute); err != nil {
+		return nil, err
+	}
 	cfg.say("  rollups: %d projects × %d months (%d reports, %s to %s) stored in %s", cfg.Projects, cfg.Months,
 		res.Reports, first, last, res.Fill.Round(time.Millisecond))
 
@@ -294,4 +300,24 @@ func migratedAnew(ctx context.Context, dsn string) (*chstore.Store, error) {
 		return nil, err
 	}
 	return st, nil
+}
+
+// waitMerged waits until ClickHouse runs no merge in database db, at most
+// limit.
+func waitMerged(ctx context.Context, conn driver.Conn, db string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		var n uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.merges WHERE database = ?", db).Scan(&n); err != nil {
+			return fmt.Errorf("bench: rollups: read the running merges: %w", err)
+		}
+		if n == 0 || time.Now().After(deadline) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
