@@ -268,6 +268,7 @@ func compute(ctx context.Context, conn driver.Conn, rv review, computedAt time.T
 		return nil
 	})
 	if err := pl.wait(); err != nil {
+		w.abort()
 		return nil, err
 	}
 	s.ProjectRows, s.TotalRows, s.MilestoneRows, s.ReportingRows = w.projectRows, w.totalRows, w.milestoneRows, w.reportingRows

@@ -41,13 +41,15 @@ func query(name string) string {
 // dispatchTables are the tables a run replaces, partitioned by (kind, period).
 var dispatchTables = [...]string{"dispatch_projects", "dispatch_totals", "dispatch_milestones", "dispatch_reporting"}
 
-// batchRows is how many rows of a table a run buffers before it inserts
-// them: a few MiB of rows, and few enough inserts (parts) per review.
+// batchRows is how many rows of a table a run buffers before it sends
+// them: a few MiB of rows.
 const batchRows = 5_000
 
 // writer stores a review as it is computed: it drops the review's (kind,
 // period) partition of the four tables, then hands the rows in batches of
-// batchRows to jobs, which inserts them in order (see compute). A re-run
+// batchRows to jobs, which send them in order (see compute): the project
+// and reporting rows as blocks of two inserts kept open until finish, the
+// milestone alerts and totals as inserts of their own. A re-run
 // therefore leaves exactly the rows of its own review. The partition is
 // given with bound parameters, which ClickHouse 18.16 and current releases
 // accept in DROP PARTITION.
@@ -62,6 +64,11 @@ type writer struct {
 	projects   []ProjectRow
 	milestones []MilestoneAlert
 	reporting  []ReportingRow
+	// projectsIn and reportingIn are the two big tables' inserts, open for
+	// the whole run: each batch is sent as one block (Flush) and ClickHouse
+	// squashes the blocks into few parts; the rows are stored when finish
+	// sends the inserts. Used by the jobs only.
+	projectsIn, reportingIn *stream
 	// The rows inserted per table, counted by the jobs.
 	projectRows, milestoneRows, reportingRows, totalRows int
 }
@@ -159,9 +166,10 @@ func (w *writer) insertProjects(ctx context.Context, rows []ProjectRow) error {
 		id, name, region, category, deptID, deptName, stage, reportPeriod, reported, revision, periodWan, monthWan, ytdWan,
 		plan, completion, timeProgress, gap, overdue, maxDays, status, reasonZh, reasonEn, streak, prev, change,
 		repeat(w.computedAt, n), repeat(w.runID, n)}
-	written, err := insertColumns(ctx, w.conn, "dispatch_projects", "insert_projects", n, cols)
-	w.projectRows += written
-	return err
+	if w.projectsIn == nil {
+		w.projectsIn = &stream{conn: w.conn, table: "dispatch_projects", query: "insert_projects"}
+	}
+	return w.projectsIn.write(ctx, n, cols)
 }
 
 func (w *writer) insertMilestones(ctx context.Context, rows []MilestoneAlert) error {
@@ -194,17 +202,26 @@ func (w *writer) insertReporting(ctx context.Context, rows []ReportingRow) error
 	}
 	cols := []any{repeat(w.kind, n), repeat(w.period, n), reportPeriod, id, name, deptID, deptName, status, deadline,
 		received, days, repeat(w.computedAt, n), repeat(w.runID, n)}
-	written, err := insertColumns(ctx, w.conn, "dispatch_reporting", "insert_reporting", n, cols)
-	w.reportingRows += written
-	return err
+	if w.reportingIn == nil {
+		w.reportingIn = &stream{conn: w.conn, table: "dispatch_reporting", query: "insert_reporting"}
+	}
+	return w.reportingIn.write(ctx, n, cols)
 }
 
-// finish sends what is buffered and the totals.
+// finish sends what is buffered, ends the inserts of the two big tables,
+// and inserts the totals.
 func (w *writer) finish(ctx context.Context, totals []TotalRow) error {
 	if err := w.flush(ctx, 0); err != nil {
 		return err
 	}
 	return w.send(ctx, func(ctx context.Context) error {
+		var err error
+		if w.projectRows, err = w.projectsIn.send(); err != nil {
+			return err
+		}
+		if w.reportingRows, err = w.reportingIn.send(); err != nil {
+			return err
+		}
 		n, err := insert(ctx, w.conn, "dispatch_totals", "insert_totals", len(totals), func(batch driver.Batch, i int) error {
 			t := &totals[i]
 			return batch.Append(w.kind, w.period, string(t.Dimension), t.Key, t.Label, clampU32(t.Projects), clampU32(t.Reported),
@@ -217,26 +234,63 @@ func (w *writer) finish(ctx context.Context, totals []TotalRow) error {
 	})
 }
 
-// insertColumns inserts n rows given column by column (each a slice of n
-// values, in the order of the query's columns) in one batch.
-func insertColumns(ctx context.Context, conn driver.Conn, table, queryName string, n int, cols []any) (int, error) {
+// abort cancels the inserts still open, after a failed run.
+func (w *writer) abort() {
+	w.projectsIn.abort()
+	w.reportingIn.abort()
+}
+
+// stream is an insert kept open over several blocks.
+type stream struct {
+	conn         driver.Conn
+	table, query string
+	batch        driver.Batch
+	rows         int
+}
+
+// write sends n rows given column by column (each a slice of n values, in
+// the order of the query's columns) as one block of the insert, which it
+// starts on first use.
+func (st *stream) write(ctx context.Context, n int, cols []any) error {
 	if n == 0 {
-		return 0, nil
+		return nil
 	}
-	batch, err := conn.PrepareBatch(ctx, query(queryName))
-	if err != nil {
-		return 0, fmt.Errorf("insert %d rows into %s: %w", n, table, err)
+	if st.batch == nil {
+		b, err := st.conn.PrepareBatch(ctx, query(st.query))
+		if err != nil {
+			return fmt.Errorf("insert into %s: %w", st.table, err)
+		}
+		st.batch = b
 	}
 	for i, c := range cols {
-		if err := batch.Column(i).Append(c); err != nil {
-			_ = batch.Abort()
-			return 0, fmt.Errorf("insert %d rows into %s: column %d: %w", n, table, i+1, err)
+		if err := st.batch.Column(i).Append(c); err != nil {
+			return fmt.Errorf("insert %d rows into %s: column %d: %w", n, st.table, i+1, err)
 		}
 	}
-	if err := batch.Send(); err != nil {
-		return 0, fmt.Errorf("insert %d rows into %s: %w", n, table, err)
+	if err := st.batch.Flush(); err != nil {
+		return fmt.Errorf("insert %d rows into %s (%d sent before): %w", n, st.table, st.rows, err)
 	}
-	return n, nil
+	st.rows += n
+	return nil
+}
+
+// send ends the insert: its rows are stored. It returns how many.
+func (st *stream) send() (int, error) {
+	if st == nil || st.batch == nil {
+		return 0, nil
+	}
+	if err := st.batch.Send(); err != nil {
+		return 0, fmt.Errorf("insert %d rows into %s: %w", st.rows, st.table, err)
+	}
+	st.batch = nil
+	return st.rows, nil
+}
+
+func (st *stream) abort() {
+	if st != nil && st.batch != nil {
+		_ = st.batch.Abort()
+		st.batch = nil
+	}
 }
 
 // repeat is a slice of n times v, for a column with the same value in
