@@ -35,10 +35,14 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/keyproject/kpp/consumers/chstore"
 	"github.com/keyproject/kpp/schema"
 )
+
+// ownerWriters is how many owners putOwners writes at a time.
+const ownerWriters = 32
 
 // minFetchWait is the shortest pull worth sending; with less time left
 // before a flush is due, the batch is flushed instead.
@@ -512,18 +516,27 @@ func (r *run) recheckOwners(ctx context.Context, batch []*item) error {
 }
 
 // putOwners writes project id -> department id into the projects bucket
-// for every registration in the batch, so producers see the owner.
+// for every registration in the batch, so producers see the owner; up to
+// ownerWriters at a time, so that registering a province's projects does
+// not wait for one round trip after another.
 func (r *run) putOwners(ctx context.Context, batch []*item) error {
+	owner := map[string]string{} // the last registration of a project in the batch decides
 	for _, it := range batch {
-		p, ok := it.ev.(*schema.Project)
-		if !ok || !it.accepted() {
-			continue
-		}
-		if _, err := r.kv.Put(ctx, p.ProjectID, []byte(p.DepartmentID)); err != nil {
-			return fmt.Errorf("record owner of %s in %s: %w", p.ProjectID, schema.ProjectsBucket, err)
+		if p, ok := it.ev.(*schema.Project); ok && it.accepted() {
+			owner[p.ProjectID] = p.DepartmentID
 		}
 	}
-	return nil
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(ownerWriters)
+	for project, dept := range owner {
+		g.Go(func() error {
+			if _, err := r.kv.Put(gctx, project, []byte(dept)); err != nil {
+				return fmt.Errorf("record owner of %s in %s: %w", project, schema.ProjectsBucket, err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 // ack acknowledges a stored batch and counts it.

@@ -255,9 +255,24 @@ func countStored(ctx context.Context, st *chstore.Store, prefix string) (uint64,
 // Events builds n valid investment reports of the year 2025 for projects
 // whose ids start with prefix: each project reports twelve months and
 // corrects each once (revision 2), so n/24 projects, with the
-// registrations they need.
+// registrations they need. It is [InvestmentReports](prefix, n, 12, 2).
 func Events(prefix string, n int) (projects, reports []schema.Event) {
-	const perProject = 12 * 2
+	return InvestmentReports(prefix, n, 12, 2)
+}
+
+// MonthEnd builds n reports as a month-end brings them: all for one month
+// (2025-12), each project's report and seven corrections of it, so n/8
+// projects. An insert of them touches one partition.
+func MonthEnd(prefix string, n int) (projects, reports []schema.Event) {
+	return InvestmentReports(prefix, n, 1, 8)
+}
+
+// InvestmentReports builds n valid investment reports for projects whose ids start
+// with prefix: each project reports the last months of 2025 (months of
+// them, up to December), each in revisions 1 to revisions, with the
+// registrations they need.
+func InvestmentReports(prefix string, n, months, revisions int) (projects, reports []schema.Event) {
+	perProject := months * revisions
 	np := (n + perProject - 1) / perProject
 	for p := 0; p < np; p++ {
 		projects = append(projects, &schema.Project{
@@ -269,7 +284,7 @@ func Events(prefix string, n int) (projects, reports []schema.Event) {
 	}
 	for i := 0; i < n; i++ {
 		p, rest := i/perProject, i%perProject
-		month, rev := rest%12+1, rest/12+1
+		month, rev := 12-months+rest%months+1, rest/months+1
 		r := &schema.InvestmentReport{
 			Common:    schema.Common{Schema: schema.SchemaInvestment, DepartmentID: "bench-dept", Revision: rev, ReportedBy: "bench"},
 			ProjectID: fmt.Sprintf("%s%06d", prefix, p), Period: fmt.Sprintf("2025-%02d", month),

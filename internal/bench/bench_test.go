@@ -8,6 +8,7 @@ import (
 
 	"github.com/keyproject/kpp/internal/bench"
 	"github.com/keyproject/kpp/internal/testenv"
+	"github.com/keyproject/kpp/schema"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -56,6 +57,21 @@ func TestEventsAreValidAndDistinct(t *testing.T) {
 	if len(reports) != 1000 || len(projects) != 42 {
 		t.Fatalf("%d projects, %d reports; want 42 and 1000", len(projects), len(reports))
 	}
+	checkValidAndDistinct(t, projects, reports)
+	projects, reports = bench.MonthEnd("m-", 1000)
+	if len(reports) != 1000 || len(projects) != 125 {
+		t.Fatalf("month end: %d projects, %d reports; want 125 and 1000", len(projects), len(reports))
+	}
+	for _, r := range reports {
+		if r.Key()[1] != "2025-12" {
+			t.Fatalf("month end report for %v, want 2025-12", r.Key())
+		}
+	}
+	checkValidAndDistinct(t, projects, reports)
+}
+
+func checkValidAndDistinct(t *testing.T, projects, reports []schema.Event) {
+	t.Helper()
 	seen := map[string]bool{}
 	for _, ev := range append(projects, reports...) {
 		if err := ev.Validate(testNow); err != nil {

@@ -62,7 +62,7 @@ func runBurst(ctx context.Context, cfg Config) (*BurstResult, error) {
 	}
 	defer child.Stop() //nolint:errcheck // stopped and checked below on success
 
-	projects, reports := Events("bench-b-", cfg.Burst)
+	projects, reports := MonthEnd("bench-b-", cfg.Burst)
 	pub, err := submit.New(js, submit.Config{Source: "bench", Logger: cfg.Log})
 	if err != nil {
 		return nil, err

@@ -62,7 +62,7 @@ func runLatency(ctx context.Context, cfg Config) (*LatencyResult, error) {
 		return nil, err
 	}
 	n := int(cfg.Latency.Seconds() * float64(cfg.LatencyRate))
-	projects, reports := Events("bench-l-", n)
+	projects, reports := MonthEnd("bench-l-", n)
 	pub, err := submit.New(js, submit.Config{Source: "bench", Logger: cfg.Log})
 	if err != nil {
 		return nil, err
