@@ -16,9 +16,10 @@ import (
 // already stored: Projects registrations and, for each, one investment
 // report per month from First for Months months.
 //
-// The figures vary by project so that a review rates a mix of green,
-// yellow and red projects: project n completes (n mod 20) × 6.3% of its
-// monthly plan each month. One project in 100 (n mod 100 = 1) misses the
+// The figures vary by project so that a review rates a mix like a real
+// board's: against a plan of 12,000 万元 a year, project n completes 500
+// 万元 a month when n mod 50 = 0 (red, 2%), 950 when n mod 50 is 5 or 6
+// (yellow, 4%), else 1,000 + (n mod 7) × 20 (green). One project in 100 (n mod 100 = 1) misses the
 // last month, one in 100 (n mod 100 = 7) reports it late (on the 25th of
 // the next month), one in 50 (n mod 50 = 3) has a milestone planned on the
 // 10th of the last month that is never reported met.
@@ -94,11 +95,12 @@ func Fill(ctx context.Context, conn driver.Conn, p Portfolio, progress func(done
  correction_reason, reported_by, reported_at, source, received_at, stream_seq, keep_rank, ingested_at)
 SELECT concat('fill-r-%[1]s', toString(i)), concat('%[1]s', substring(toString(10000000 + pn), 2)), concat('dept-', toString(pn %% %[2]d)),
  substring(toString(ps), 1, 7), ps, toUInt32(1),
- toDecimal64((pn %% 20) * 63, 4), toDecimal64((pn %% 20) * 63 * toMonth(ps), 4), NULL,
+ toDecimal64(amount, 4), toDecimal64(amount * toMonth(ps), 4), NULL,
  '主体工程施工中', '', '', '', 'bench', NULL, 'bench',
  toDateTime(addDays(addMonths(ps, 1), if(pn %% 100 = 7 AND k = %[3]d - 1, 24, 1)), 'Asia/Shanghai'),
  toUInt64(%[4]d + i), toUInt64(18446744073709551615 - %[4]d - i), now()
-FROM (SELECT number AS i, intDiv(number, %[3]d) AS pn, number %% %[3]d AS k, addMonths(toDate('%[5]s'), toInt32(k)) AS ps
+FROM (SELECT number AS i, intDiv(number, %[3]d) AS pn, number %% %[3]d AS k, addMonths(toDate('%[5]s'), toInt32(k)) AS ps,
+             multiIf(pn %% 50 = 0, 500, pn %% 50 IN (5, 6), 950, 1000 + (pn %% 7) * 20) AS amount
       FROM system.numbers LIMIT %[6]d, %[7]d)
 WHERE NOT (pn %% 100 = 1 AND k = %[3]d - 1)`,
 			p.Prefix, p.Departments, p.Months, fillSeqBase, p.First.Start().Format(time.DateOnly), start, n)

@@ -82,15 +82,25 @@ func TestFillStoresThePortfolio(t *testing.T) {
 	if projects != 250 || int(reports) != pf.Reports() || pf.Reports() != 250*14-3 {
 		t.Errorf("stored %d projects and %d reports, want 250 and %d (= %d)", projects, reports, pf.Reports(), 250*14-3)
 	}
-	// Project 13 completes 13 × 63 万元 a month; in 2025-12 its YTD is 12 months of it.
+	// Project 13 completes 1,000 + 6 × 20 万元 a month; in 2025-12 its YTD is 12 months of it.
 	var month, ytd decimal.Decimal
 	var received string
 	if err := st.Conn().QueryRow(ctx, "SELECT month_completed_wan, ytd_completed_wan, toString(received_at) FROM investment_latest WHERE project_id = ? AND period = '2025-12'",
 		pf.ProjectID(13)).Scan(&month, &ytd, &received); err != nil {
 		t.Fatal(err)
 	}
-	if month.String() != "819" || ytd.String() != "9828" || !strings.HasPrefix(received, "2026-01-02") {
-		t.Errorf("project 13, 2025-12: month %s ytd %s received %s; want 819, 9828, 2026-01-02", month, ytd, received)
+	if month.String() != "1120" || ytd.String() != "13440" || !strings.HasPrefix(received, "2026-01-02") {
+		t.Errorf("project 13, 2025-12: month %s ytd %s received %s; want 1120, 13440, 2026-01-02", month, ytd, received)
+	}
+	// Projects 50 (red) and 105 (yellow) complete 500 and 950 a month.
+	for n, want := range map[int]string{50: "500", 105: "950"} {
+		var m decimal.Decimal
+		if err := st.Conn().QueryRow(ctx, "SELECT month_completed_wan FROM investment_latest WHERE project_id = ? AND period = '2025-03'", pf.ProjectID(n)).Scan(&m); err != nil {
+			t.Fatal(err)
+		}
+		if m.String() != want {
+			t.Errorf("project %d completes %s a month, want %s", n, m, want)
+		}
 	}
 	var late string
 	if err := st.Conn().QueryRow(ctx, "SELECT toString(received_at) FROM investment_latest WHERE project_id = ? AND period = '2025-12'",
