@@ -232,8 +232,11 @@ func projectSlices(ctx context.Context, conn driver.Conn, cutoff time.Time, per 
 
 // slice is the three queries of one slice of projects: the projects, their
 // planned milestones and their milestone updates, each in project order.
+// The projects query starts ahead (openSlice), the others when the slice
+// is read (openMilestones).
 type slice struct {
 	r        idRange
+	rv       review
 	what     string
 	projects driver.Rows
 	planned  *cursor[plannedMilestone]
@@ -252,38 +255,42 @@ func (s *slice) close() {
 	}
 }
 
-// openSlice starts the queries of slice r of review rv. ClickHouse
-// computes them while the rollup reads the slice before.
-func openSlice(ctx context.Context, conn driver.Conn, rv review, r idRange) (_ *slice, err error) {
+// openSlice starts the projects query of slice r of review rv: ClickHouse
+// computes it while the rollup reads the slice before.
+func openSlice(ctx context.Context, conn driver.Conn, rv review, r idRange) (*slice, error) {
 	at := rv.cutoff.Format(time.DateTime)
 	january := schema.Period{Year: rv.p.Year(), Month: time.January}.String()
 	due, first, last := rv.due.String(), rv.firstMonth().String(), rv.p.Month().String()
 	prev := rv.p.Prev()
-	ids := fmt.Sprintf("projects %s to %s", r.first, r.last)
-	s := &slice{r: r, what: fmt.Sprintf("read %s: their registrations and investment reports %s to %s received before %s, and the previous %s review %s",
-		ids, first, last, at, rv.p.Kind, prev.Key())}
-	defer func() {
-		if err != nil {
-			s.close()
-		}
-	}()
-	if s.planned, err = openCursor(ctx, conn, "read the planned milestones of "+ids+" registered before "+at,
-		query("review_planned"), []any{rv.cutoff, r.first, r.last}, (*plannedMilestone).scan,
-		func(m *plannedMilestone) string { return m.projectID }); err != nil {
-		return nil, err
-	}
-	if s.updates, err = openCursor(ctx, conn, "read the milestone updates of "+ids+" received before "+at,
-		query("review_milestones"), []any{rv.prevCutoff, rv.prevCutoff, rv.cutoff, r.first, r.last}, (*milestoneUpdate).scan,
-		func(m *milestoneUpdate) string { return m.projectID }); err != nil {
-		return nil, err
-	}
+	s := &slice{r: r, rv: rv, what: fmt.Sprintf("read projects %s to %s: their registrations and investment reports %s to %s received before %s, and the previous %s review %s",
+		r.first, r.last, first, last, at, rv.p.Kind, prev.Key())}
 	args := []any{rv.p.Year(), rv.cutoff, r.first, r.last, january, january, january, rv.prevCutoff, due, due,
 		rv.cutoff, first, last, rv.firstMonth().Start().Format(time.DateOnly), rv.p.Month().Start().Format(time.DateOnly),
 		r.first, r.last, string(rv.p.Kind), prev.Key(), r.first, r.last}
+	var err error
 	if s.projects, err = conn.Query(ctx, query("review_projects"), args...); err != nil {
 		return nil, fmt.Errorf("%s: %w", s.what, err)
 	}
 	return s, nil
+}
+
+// openMilestones starts the slice's two milestone queries (small: they
+// start when the slice is read, so that a run holds at most four queries
+// open at once).
+func (s *slice) openMilestones(ctx context.Context, conn driver.Conn) error {
+	rv, r := s.rv, s.r
+	at := rv.cutoff.Format(time.DateTime)
+	ids := fmt.Sprintf("projects %s to %s", r.first, r.last)
+	var err error
+	if s.planned, err = openCursor(ctx, conn, "read the planned milestones of "+ids+" registered before "+at,
+		query("review_planned"), []any{rv.cutoff, r.first, r.last}, (*plannedMilestone).scan,
+		func(m *plannedMilestone) string { return m.projectID }); err != nil {
+		return err
+	}
+	s.updates, err = openCursor(ctx, conn, "read the milestone updates of "+ids+" received before "+at,
+		query("review_milestones"), []any{rv.prevCutoff, rv.prevCutoff, rv.cutoff, r.first, r.last}, (*milestoneUpdate).scan,
+		func(m *milestoneUpdate) string { return m.projectID })
+	return err
 }
 
 // read streams the slice's projects to fn in chunks of chunk projects.
@@ -324,9 +331,9 @@ func (s *slice) read(chunk int, fn func([]reviewed) error) error {
 // readProjects streams the facts of review rv to fn in chunks of projects,
 // slice after slice, in project order. Within a slice the three queries
 // run side by side and are merged on the project id; the next slice's
-// queries start as soon as a slice is being read, so that ClickHouse
-// aggregates one slice while the rollup rates the one before. fn owns the
-// chunk it is given.
+// projects query starts as soon as a slice is being read, so that
+// ClickHouse aggregates one slice while the rollup rates the one before.
+// fn owns the chunk it is given.
 func readProjects(ctx context.Context, conn driver.Conn, rv review, slices []idRange, chunk int, fn func([]reviewed) error) error {
 	if len(slices) == 0 {
 		return nil
@@ -355,7 +362,10 @@ func readProjects(ctx context.Context, conn driver.Conn, rv review, slices []idR
 		if i+1 < len(slices) {
 			next = start(slices[i+1])
 		}
-		err := o.s.read(chunk, fn)
+		err := o.s.openMilestones(ctx, conn)
+		if err == nil {
+			err = o.s.read(chunk, fn)
+		}
 		o.s.close()
 		if err != nil {
 			if next != nil {
