@@ -380,40 +380,10 @@ func Load(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) (*Board
 		return nil, fmt.Errorf("%w: no %s review %s (%s) in database %s; compute it with `kpp rollup %s --period %s`",
 			ErrNotComputed, p.Kind, period, p.Label(), st.Database(), p.Kind, period)
 	}
-	err = each(ctx, conn, what("dispatch_totals"), query("load_totals"), args, func(rows driver.Rows) error {
-		var t TotalRow
-		var dim string
-		var n [9]uint32
-		var rank uint16
-		if err := rows.Scan(&dim, &t.Key, &t.Label, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7],
-			&t.PeriodCompletedWan, &t.MonthCompletedWan, &t.YTDCompletedWan, &t.AnnualPlanWan, &t.CompletionPct,
-			&t.TimeProgressPct, &t.GapPP, &rank); err != nil {
-			return err
-		}
-		t.Dimension, t.Rank = Dimension(dim), int(rank)
-		t.Projects, t.Reported, t.Missing, t.Late = int(n[0]), int(n[1]), int(n[2]), int(n[3])
-		t.Green, t.Yellow, t.Red, t.Unrated = int(n[4]), int(n[5]), int(n[6]), int(n[7])
-		b.Totals = append(b.Totals, t)
-		return nil
-	})
-	if err != nil {
+	if b.Totals, err = loadTotals(ctx, conn, what("dispatch_totals"), args); err != nil {
 		return nil, err
 	}
-	err = each(ctx, conn, what("dispatch_milestones"), query("load_milestones"), args, func(rows driver.Rows) error {
-		var m MilestoneAlert
-		var alert string
-		var planned, forecast, prevForecast *time.Time
-		var days int32
-		if err := rows.Scan(&m.ProjectID, &m.NameZh, &m.DepartmentID, &m.DepartmentName, &m.MilestoneID, &m.Title,
-			&alert, &m.Status, &planned, &forecast, &prevForecast, &days); err != nil {
-			return err
-		}
-		m.Alert, m.Days = Alert(alert), int(days)
-		m.PlannedDate, m.ForecastDate, m.PrevForecastDate = localDate(planned), localDate(forecast), localDate(prevForecast)
-		b.Milestones = append(b.Milestones, m)
-		return nil
-	})
-	if err != nil {
+	if b.Milestones, err = loadMilestones(ctx, conn, what("dispatch_milestones"), args); err != nil {
 		return nil, err
 	}
 	err = each(ctx, conn, what("dispatch_reporting"), query("load_reporting"), args, func(rows driver.Rows) error {
@@ -557,4 +527,48 @@ func periodKey(p schema.Period) string {
 		return ""
 	}
 	return p.String()
+}
+
+// loadTotals reads the stored totals of one review; args are its kind and
+// period key.
+func loadTotals(ctx context.Context, conn driver.Conn, what string, args []any) ([]TotalRow, error) {
+	var out []TotalRow
+	err := each(ctx, conn, what, query("load_totals"), args, func(rows driver.Rows) error {
+		var t TotalRow
+		var dim string
+		var n [8]uint32
+		var rank uint16
+		if err := rows.Scan(&dim, &t.Key, &t.Label, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7],
+			&t.PeriodCompletedWan, &t.MonthCompletedWan, &t.YTDCompletedWan, &t.AnnualPlanWan, &t.CompletionPct,
+			&t.TimeProgressPct, &t.GapPP, &rank); err != nil {
+			return err
+		}
+		t.Dimension, t.Rank = Dimension(dim), int(rank)
+		t.Projects, t.Reported, t.Missing, t.Late = int(n[0]), int(n[1]), int(n[2]), int(n[3])
+		t.Green, t.Yellow, t.Red, t.Unrated = int(n[4]), int(n[5]), int(n[6]), int(n[7])
+		out = append(out, t)
+		return nil
+	})
+	return out, err
+}
+
+// loadMilestones reads the stored milestone alerts of one review; args are
+// its kind and period key.
+func loadMilestones(ctx context.Context, conn driver.Conn, what string, args []any) ([]MilestoneAlert, error) {
+	var out []MilestoneAlert
+	err := each(ctx, conn, what, query("load_milestones"), args, func(rows driver.Rows) error {
+		var m MilestoneAlert
+		var alert string
+		var planned, forecast, prevForecast *time.Time
+		var days int32
+		if err := rows.Scan(&m.ProjectID, &m.NameZh, &m.DepartmentID, &m.DepartmentName, &m.MilestoneID, &m.Title,
+			&alert, &m.Status, &planned, &forecast, &prevForecast, &days); err != nil {
+			return err
+		}
+		m.Alert, m.Days = Alert(alert), int(days)
+		m.PlannedDate, m.ForecastDate, m.PrevForecastDate = localDate(planned), localDate(forecast), localDate(prevForecast)
+		out = append(out, m)
+		return nil
+	})
+	return out, err
 }

@@ -203,51 +203,10 @@ GROUP BY status, change`
 		return nil, fmt.Errorf("%w: no %s review %s (%s) in database %s; compute it with `kpp rollup %s --period %s`",
 			ErrNotComputed, p.Kind, period, p.Label(), st.Database(), p.Kind, period)
 	}
-	const totals = `SELECT toString(dimension), key, label, projects, reported, missing, late, green, yellow, red, unrated,
-       period_completed_wan, month_completed_wan, ytd_completed_wan, annual_plan_wan, completion_pct,
-       time_progress_pct, gap_pp, rank
-FROM dispatch_totals
-WHERE kind = ? AND period = ?
-ORDER BY dimension, key`
-	err = streamRows(ctx, conn, what("dispatch_totals"), totals, args, func(rows driver.Rows) error {
-		var t TotalRow
-		var dim string
-		var n [8]uint32
-		var rank uint16
-		if err := rows.Scan(&dim, &t.Key, &t.Label, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7],
-			&t.PeriodCompletedWan, &t.MonthCompletedWan, &t.YTDCompletedWan, &t.AnnualPlanWan, &t.CompletionPct,
-			&t.TimeProgressPct, &t.GapPP, &rank); err != nil {
-			return err
-		}
-		t.Dimension, t.Rank = Dimension(dim), int(rank)
-		t.Projects, t.Reported, t.Missing, t.Late = int(n[0]), int(n[1]), int(n[2]), int(n[3])
-		t.Green, t.Yellow, t.Red, t.Unrated = int(n[4]), int(n[5]), int(n[6]), int(n[7])
-		o.Totals = append(o.Totals, t)
-		return nil
-	})
-	if err != nil {
+	if o.Totals, err = loadTotals(ctx, conn, what("dispatch_totals"), args); err != nil {
 		return nil, err
 	}
-	const milestones = `SELECT project_id, name_zh, department_id, department_name, milestone_id, title, toString(alert), status,
-       planned_date, forecast_date, prev_forecast_date, days
-FROM dispatch_milestones
-WHERE kind = ? AND period = ?
-ORDER BY alert, project_id, milestone_id`
-	err = streamRows(ctx, conn, what("dispatch_milestones"), milestones, args, func(rows driver.Rows) error {
-		var m MilestoneAlert
-		var alert string
-		var planned, forecast, prevForecast *time.Time
-		var days int32
-		if err := rows.Scan(&m.ProjectID, &m.NameZh, &m.DepartmentID, &m.DepartmentName, &m.MilestoneID, &m.Title,
-			&alert, &m.Status, &planned, &forecast, &prevForecast, &days); err != nil {
-			return err
-		}
-		m.Alert, m.Days = Alert(alert), int(days)
-		m.PlannedDate, m.ForecastDate, m.PrevForecastDate = localDate(planned), localDate(forecast), localDate(prevForecast)
-		o.Milestones = append(o.Milestones, m)
-		return nil
-	})
-	if err != nil {
+	if o.Milestones, err = loadMilestones(ctx, conn, what("dispatch_milestones"), args); err != nil {
 		return nil, err
 	}
 	for _, s := range []ReportingStatus{ReportingMissing, ReportingLate} {
@@ -298,18 +257,5 @@ const streamBlockRows = 8192
 // blocks of at most streamBlockRows rows.
 func streamRows(ctx context.Context, conn driver.Conn, what, query string, args []any, fn func(driver.Rows) error) error {
 	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_block_size": streamBlockRows}))
-	rows, err := conn.Query(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
+	return each(ctx, conn, what, query, args, fn)
 }

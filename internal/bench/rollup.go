@@ -12,7 +12,6 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/shopspring/decimal"
 
-	"github.com/keyproject/kpp/consumers/chstore"
 	"github.com/keyproject/kpp/schema"
 )
 
@@ -137,7 +136,7 @@ func Rollups(ctx context.Context, cfg RollupConfig) (*RollupResult, error) {
 	if cfg.Projects < 1 || cfg.Months < 1 {
 		return nil, fmt.Errorf("bench: rollups: want projects ≥ 1 and months ≥ 1, got %d and %d", cfg.Projects, cfg.Months)
 	}
-	st, err := migratedAnew(ctx, cfg.DSN)
+	st, err := freshStore(ctx, cfg.DSN)
 	if err != nil {
 		return nil, err
 	}
@@ -279,27 +278,6 @@ func (r *RollupResult) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  %-36s %10s %8.2f %10s\n", "kpp rollup "+string(run.Period.Kind)+" --period "+run.Period.Key(),
 			run.Duration.Round(time.Millisecond), run.Ratio, MiB(run.PeakRSS))
 	}
-}
-
-// migratedAnew drops the DSN's database and migrates it anew.
-func migratedAnew(ctx context.Context, dsn string) (*chstore.Store, error) {
-	st, err := chstore.Open(ctx, dsn, nil)
-	if err != nil {
-		return nil, err
-	}
-	if err := st.Conn().Exec(ctx, "DROP DATABASE IF EXISTS `"+st.Database()+"`"); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("bench: rollups: drop database %s: %w", st.Database(), err)
-	}
-	st.Close()
-	if st, err = chstore.Open(ctx, dsn, nil); err != nil {
-		return nil, err
-	}
-	if _, err := st.Migrate(ctx); err != nil {
-		st.Close()
-		return nil, err
-	}
-	return st, nil
 }
 
 // waitMerged waits until ClickHouse runs no merge in database db, at most
