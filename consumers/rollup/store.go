@@ -387,22 +387,9 @@ func Load(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) (*Board
 		return nil, err
 	}
 	err = each(ctx, conn, what("dispatch_reporting"), query("load_reporting"), args, func(rows driver.Rows) error {
-		var r ReportingRow
-		var rp, status string
-		var first *time.Time
-		var days int32
-		if err := rows.Scan(&rp, &r.ProjectID, &r.NameZh, &r.DepartmentID, &r.DepartmentName, &status, &r.Deadline,
-			&first, &days); err != nil {
-			return err
-		}
-		per, err := schema.ParsePeriod(rp)
+		r, err := scanReporting(rows)
 		if err != nil {
-			return fmt.Errorf("project %s: stored report_period: %w", r.ProjectID, err)
-		}
-		r.ReportPeriod, r.Status, r.DaysLate = per, ReportingStatus(status), int(days)
-		r.Deadline = r.Deadline.In(schema.Location())
-		if first != nil {
-			r.FirstReceivedAt = first.In(schema.Location())
+			return err
 		}
 		b.Reporting = append(b.Reporting, r)
 		return nil
@@ -571,4 +558,28 @@ func loadMilestones(ctx context.Context, conn driver.Conn, what string, args []a
 		return nil
 	})
 	return out, err
+}
+
+// scanReporting reads a row of dispatch_reporting: report_period,
+// project_id, name_zh, department_id, department_name, status, deadline,
+// first_received_at, days_late.
+func scanReporting(rows driver.Rows) (ReportingRow, error) {
+	var r ReportingRow
+	var rp, status string
+	var first *time.Time
+	var days int32
+	if err := rows.Scan(&rp, &r.ProjectID, &r.NameZh, &r.DepartmentID, &r.DepartmentName, &status, &r.Deadline,
+		&first, &days); err != nil {
+		return r, err
+	}
+	per, err := schema.ParsePeriod(rp)
+	if err != nil {
+		return r, fmt.Errorf("project %s: stored report_period: %w", r.ProjectID, err)
+	}
+	r.ReportPeriod, r.Status, r.DaysLate = per, ReportingStatus(status), int(days)
+	r.Deadline = r.Deadline.In(schema.Location())
+	if first != nil {
+		r.FirstReceivedAt = first.In(schema.Location())
+	}
+	return r, nil
 }

@@ -134,22 +134,9 @@ WHERE kind = ? AND period = ? AND status = ?
 ORDER BY department_id, project_id`
 	what := fmt.Sprintf("read the %s rows of dispatch_reporting for %s %s", status, p.Kind, p.Key())
 	return streamRows(ctx, st.Conn(), what, q, []any{string(p.Kind), p.Key(), string(status)}, func(rows driver.Rows) error {
-		var r ReportingRow
-		var rp, rs string
-		var first *time.Time
-		var days int32
-		if err := rows.Scan(&rp, &r.ProjectID, &r.NameZh, &r.DepartmentID, &r.DepartmentName, &rs, &r.Deadline,
-			&first, &days); err != nil {
-			return err
-		}
-		per, err := schema.ParsePeriod(rp)
+		r, err := scanReporting(rows)
 		if err != nil {
-			return fmt.Errorf("project %s: stored report_period: %w", r.ProjectID, err)
-		}
-		r.ReportPeriod, r.Status, r.DaysLate = per, ReportingStatus(rs), int(days)
-		r.Deadline = r.Deadline.In(schema.Location())
-		if first != nil {
-			r.FirstReceivedAt = first.In(schema.Location())
+			return err
 		}
 		return fn(r)
 	})

@@ -15,6 +15,7 @@ import (
 
 	"github.com/keyproject/kpp/consumers/chstore"
 	"github.com/keyproject/kpp/consumers/ingest"
+	"github.com/keyproject/kpp/internal/natsserver"
 	"github.com/keyproject/kpp/producers/submit"
 	"github.com/keyproject/kpp/schema"
 )
@@ -122,18 +123,30 @@ func publishBatches(ctx context.Context, js jetstream.JetStream, reports []encod
 	return nil
 }
 
+// startNATSWithStreams starts a NATS server (sync before ack) with kpp's
+// streams.
+func startNATSWithStreams(ctx context.Context, dir string) (*natsserver.Server, *nats.Conn, jetstream.JetStream, error) {
+	srv, nc, js, err := startNATS(dir, false)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := schema.EnsureStreams(ctx, js, schema.StreamOptions{}); err != nil {
+		nc.Close()
+		srv.Shutdown()
+		return nil, nil, nil, fmt.Errorf("bench: %w", err)
+	}
+	return srv, nc, js, nil
+}
+
 // ceiling publishes every report in atomic batches into KPP_UPDATES, with
 // no consumer.
 func ceiling(ctx context.Context, dir string, reports []encodedReport) (Rate, error) {
-	srv, nc, js, err := startNATS(dir, false)
+	srv, nc, js, err := startNATSWithStreams(ctx, dir)
 	if err != nil {
 		return Rate{}, err
 	}
 	defer srv.Shutdown()
 	defer nc.Close()
-	if err := schema.EnsureStreams(ctx, js, schema.StreamOptions{}); err != nil {
-		return Rate{}, fmt.Errorf("bench: %w", err)
-	}
 	start := time.Now()
 	if err := publishBatches(ctx, js, reports); err != nil {
 		return Rate{}, err
@@ -146,15 +159,12 @@ func ceiling(ctx context.Context, dir string, reports []encodedReport) (Rate, er
 // each, one INSERT into investment_reports, ack each. It measures from the
 // first publish to the last ack.
 func plainConsumer(ctx context.Context, dir string, st *chstore.Store, reports []encodedReport, batch int, flush time.Duration) (Rate, error) {
-	srv, nc, js, err := startNATS(dir, false)
+	srv, nc, js, err := startNATSWithStreams(ctx, dir)
 	if err != nil {
 		return Rate{}, err
 	}
 	defer srv.Shutdown()
 	defer nc.Close()
-	if err := schema.EnsureStreams(ctx, js, schema.StreamOptions{}); err != nil {
-		return Rate{}, fmt.Errorf("bench: %w", err)
-	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, schema.UpdatesStream, jetstream.ConsumerConfig{
 		Durable: "plain", AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: 4 * batch, AckWait: time.Minute,
 	})
