@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -95,73 +94,13 @@ type Result struct {
 
 // Rate rates one project. It fails only on invalid rules or input: a
 // negative amount, a time progress outside (0, 1], a milestone that is not
-// overdue.
+// overdue. To rate many projects with one rule, use a [Rater].
 func (r Rules) Rate(in Input) (Result, error) {
-	if err := r.Validate(); err != nil {
+	rt, err := r.NewRater(in.TimeProgress)
+	if err != nil {
 		return Result{}, err
 	}
-	r = r.withDefaults()
-	if err := in.check(); err != nil {
-		return Result{}, err
-	}
-	res := Result{Status: Unrated, TimeProgressPct: in.TimeProgress.Percent()}
-	var zh, en []string
-	if !in.Reported && in.DueMonth.Year != 0 {
-		due := in.DueMonth.String()
-		if in.YTDFrom.Year != 0 {
-			zh = append(zh, due+"月报未报送，累计取"+in.YTDFrom.String()+"报送数")
-			en = append(en, "no "+due+" report by the cut-off: year-to-date is that of the "+in.YTDFrom.String()+" report")
-		} else {
-			zh = append(zh, due+"月报未报送，本年尚无报送，累计按0计")
-			en = append(en, "no "+due+" report by the cut-off nor any this year: year-to-date counts as 0")
-		}
-	} else if !in.Reported {
-		if in.YTDFrom.Year != 0 {
-			zh = append(zh, "本月未报送，本月按0计，累计取"+in.YTDFrom.String()+"报送数")
-			en = append(en, "no report for the month: the month counts as 0 and year-to-date is that of the "+in.YTDFrom.String()+" report")
-		} else {
-			zh = append(zh, "本月未报送，本年尚无报送，累计按0计")
-			en = append(en, "no report for the month nor earlier in the year: year-to-date counts as 0")
-		}
-	}
-
-	if in.AnnualPlanWan == nil || in.AnnualPlanWan.IsZero() {
-		zh = append(zh, "未下达年度计划，不评级")
-		en = append(en, "no annual plan for the year: not rated")
-	} else {
-		s, z, e := r.rateInvestment(in, &res)
-		res.Status = s
-		zh, en = append(zh, z), append(en, e)
-		if s == Yellow || s == Red {
-			res.ShortStreak = in.ShortBefore + 1
-		}
-		if r.EscalateAfter > 0 && s == Yellow && res.ShortStreak >= r.EscalateAfter {
-			res.Status, res.Escalated = Red, true
-			n, lim := strconv.Itoa(res.ShortStreak), strconv.Itoa(r.EscalateAfter)
-			zh = append(zh, "连续"+n+"次调度低于"+in.progressZh()+"（达到"+lim+"次即升级），升为红榜")
-			en = append(en, "short of "+in.progressEn()+" in "+n+" consecutive reviews (escalates at "+lim+"): red")
-		}
-	}
-
-	if len(in.Overdue) > 0 {
-		worst := in.Overdue[0]
-		for _, m := range in.Overdue[1:] {
-			if m.DaysOverdue > worst.DaysOverdue {
-				worst = m
-			}
-		}
-		res.OverdueMilestones = len(in.Overdue)
-		res.MaxOverdueDays = worst.DaysOverdue
-		tooLate := worst.DaysOverdue > r.MilestoneOverdueDays
-		if tooLate && res.Status != Unrated {
-			res.Status = Red
-		}
-		z, e := milestoneReason(in.Overdue, worst, tooLate, r.MilestoneOverdueDays)
-		zh, en = append(zh, z), append(en, e)
-	}
-	res.ReasonZh = strings.Join(zh, "；")
-	res.ReasonEn = strings.Join(en, "; ")
-	return res, nil
+	return rt.Rate(in)
 }
 
 func (in Input) check() error {
@@ -202,9 +141,10 @@ func (in Input) progressEn() string {
 	return "time progress"
 }
 
-// rateInvestment compares completion with time progress exactly and fills
-// the result's figures.
-func (r Rules) rateInvestment(in Input, res *Result) (Status, string, string) {
+// rateInvestmentExact compares completion with time progress exactly, with
+// big.Rat, and fills the result's figures: what [Rater] does when a value
+// does not fit its integers.
+func (r Rules) rateInvestmentExact(in Input, res *Result) (Status, string, string) {
 	plan := *in.AnnualPlanWan
 	completion := percentRat(in.YTDWan, plan)
 	tp := new(big.Rat).Mul(in.TimeProgress.Rat(), hundred)

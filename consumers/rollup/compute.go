@@ -29,9 +29,14 @@ type review struct {
 	due schema.Period
 	// tp is the calendar time progress.
 	tp rating.Fraction
+	// rater rates the projects with the rules, most against tp.
+	rater *rating.Rater
+	// deadline and lastDay are when the report of the month due is due:
+	// the instant the deadline passes and the last day on time.
+	deadline, lastDay time.Time
 }
 
-func newReview(p schema.ReviewPeriod, rules rating.Rules, cutoff, now time.Time) review {
+func newReview(p schema.ReviewPeriod, rules rating.Rules, cutoff, now time.Time) (review, error) {
 	rules = rules.WithDefaults()
 	rv := review{p: p, rules: rules, cutoff: cutoff, asOf: p.LastDay(), prevCutoff: p.Start}
 	if today := dayOf(now); today.Before(rv.asOf) {
@@ -45,7 +50,12 @@ func newReview(p schema.ReviewPeriod, rules rating.Rules, cutoff, now time.Time)
 			rv.due = rv.due.Prev()
 		}
 	}
-	return rv
+	rv.deadline, rv.lastDay = rules.Deadline.End(rv.due), rules.Deadline.LastDay(rv.due)
+	var err error
+	if rv.rater, err = rules.NewRater(rv.tp); err != nil {
+		return rv, fmt.Errorf("rating rules: %w", err)
+	}
+	return rv, nil
 }
 
 // firstMonth and lastMonth bound the reports a review reads: January of
@@ -121,7 +131,7 @@ func projectRow(pf *projectFacts, ms []milestoneState, rv review) (ProjectRow, r
 		row.PrevStatus = rating.Status(pf.prevStatus)
 	}
 
-	res, err := rv.rules.Rate(in)
+	res, err := rv.rater.Rate(in)
 	if err != nil {
 		return row, in.TimeProgress, err
 	}
@@ -219,10 +229,9 @@ func alerts(out []MilestoneAlert, pf *projectFacts, ms []milestoneState, rv revi
 // reportingRow is the project's reporting status for the month due; false
 // when its deadline has not passed and nothing was received (not due yet).
 func reportingRow(pf *projectFacts, rv review) (ReportingRow, bool) {
-	d := rv.rules.Deadline
 	r := ReportingRow{ProjectID: pf.id, NameZh: pf.name, DepartmentID: pf.deptID, DepartmentName: pf.deptName,
-		ReportPeriod: rv.due, Deadline: d.End(rv.due)}
-	lastDay := d.LastDay(rv.due)
+		ReportPeriod: rv.due, Deadline: rv.deadline}
+	lastDay := rv.lastDay
 	if pf.dueReports > 0 {
 		r.FirstReceivedAt = pf.dueFirst.In(schema.Location())
 		r.Status = ReportingOnTime

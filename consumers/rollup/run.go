@@ -153,7 +153,10 @@ func Run(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, rules ra
 		runID = newRunID(p, now)
 	}
 
-	rv := newReview(p, rules, cutoff, now)
+	rv, err := newReview(p, rules, cutoff, now)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
 	slice := opts.SliceProjects
 	if slice <= 0 {
 		slice = DefaultSliceProjects
