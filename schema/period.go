@@ -62,7 +62,14 @@ func PeriodOf(t time.Time) Period {
 }
 
 // String renders "YYYY-MM".
-func (p Period) String() string { return fmt.Sprintf("%04d-%02d", p.Year, int(p.Month)) }
+func (p Period) String() string {
+	if p.Year < 0 || p.Year > 9999 || p.Month < 0 || p.Month > 99 {
+		return fmt.Sprintf("%04d-%02d", p.Year, int(p.Month))
+	}
+	y, m := p.Year, int(p.Month)
+	b := [7]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-', byte('0' + m/10), byte('0' + m%10)}
+	return string(b[:])
+}
 
 // Start is the first instant of the month in Asia/Shanghai.
 func (p Period) Start() time.Time { return time.Date(p.Year, p.Month, 1, 0, 0, 0, 0, shanghai) }

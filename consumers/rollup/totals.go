@@ -17,11 +17,31 @@ type groupKey struct {
 
 // group accumulates one total row.
 type group struct {
-	row      TotalRow
-	ratedYTD decimal.Decimal
-	// planned sums the rated projects' plans by time progress, for
-	// Σ plan × time progress (one entry on the calendar basis).
-	planned map[rating.Fraction]decimal.Decimal
+	row                                TotalRow // the counts and labels; the sums are below
+	period, month, ytd, plan, ratedYTD sum
+	// plannedAt and planned sum the rated projects' plans by time
+	// progress, for Σ plan × time progress: plannedAt those at the
+	// review's time progress, planned (nil until needed) the others.
+	plannedAt sum
+	planned   map[rating.Fraction]*sum
+}
+
+// addPlanned adds a rated project's plan at time progress tp; at is the
+// review's.
+func (g *group) addPlanned(tp, at rating.Fraction, plan decimal.Decimal) {
+	if tp == at {
+		g.plannedAt.add(plan)
+		return
+	}
+	if g.planned == nil {
+		g.planned = map[rating.Fraction]*sum{}
+	}
+	s := g.planned[tp]
+	if s == nil {
+		s = &sum{}
+		g.planned[tp] = s
+	}
+	s.add(plan)
 }
 
 // merge adds the counts and sums of o to g.
@@ -35,14 +55,60 @@ func (g *group) merge(o *group) {
 	t.Yellow += u.Yellow
 	t.Red += u.Red
 	t.Unrated += u.Unrated
-	t.PeriodCompletedWan = t.PeriodCompletedWan.Add(u.PeriodCompletedWan)
-	t.MonthCompletedWan = t.MonthCompletedWan.Add(u.MonthCompletedWan)
-	t.YTDCompletedWan = t.YTDCompletedWan.Add(u.YTDCompletedWan)
-	t.AnnualPlanWan = t.AnnualPlanWan.Add(u.AnnualPlanWan)
-	g.ratedYTD = g.ratedYTD.Add(o.ratedYTD)
+	g.period.merge(&o.period)
+	g.month.merge(&o.month)
+	g.ytd.merge(&o.ytd)
+	g.plan.merge(&o.plan)
+	g.ratedYTD.merge(&o.ratedYTD)
+	g.plannedAt.merge(&o.plannedAt)
 	for tp, plan := range o.planned {
-		g.planned[tp] = g.planned[tp].Add(plan)
+		if g.planned == nil {
+			g.planned = map[rating.Fraction]*sum{}
+		}
+		s := g.planned[tp]
+		if s == nil {
+			s = &sum{}
+			g.planned[tp] = s
+		}
+		s.merge(plan)
 	}
+}
+
+// sum is an exact sum of decimals, as decimal.Decimal.Add sums them from
+// zero (the same value and exponent): the amounts with four places (the
+// Decimal(18, 4) columns as ClickHouse returns them) in an int64 of
+// ten-thousandths while it does not overflow, the others as a decimal.
+type sum struct {
+	small    int64 // ten-thousandths
+	hasSmall bool
+	other    decimal.Decimal
+}
+
+func (s *sum) add(d decimal.Decimal) {
+	// Up to 18 digits fit in an int64.
+	if d.Exponent() == -4 && d.NumDigits() <= 18 {
+		v, c := s.small+d.CoefficientInt64(), d.CoefficientInt64()
+		if (c > 0 && v > s.small) || (c < 0 && v < s.small) || c == 0 {
+			s.small, s.hasSmall = v, true
+			return
+		}
+	}
+	s.other = s.other.Add(d)
+}
+
+func (s *sum) merge(o *sum) {
+	if o.hasSmall {
+		s.add(decimal.New(o.small, -4))
+	}
+	s.other = s.other.Add(o.other)
+}
+
+// value is the sum.
+func (s *sum) value() decimal.Decimal {
+	if !s.hasSmall {
+		return s.other
+	}
+	return s.other.Add(decimal.New(s.small, -4))
 }
 
 // leafKey is the finest grouping: the projects of one category,
@@ -82,7 +148,7 @@ func (tt *totaler) add(r *ProjectRow, status ReportingStatus, rated *ratedPlan) 
 		dept = r.DepartmentID
 	}
 	if l == nil {
-		l = &leaf{group: group{planned: map[rating.Fraction]decimal.Decimal{}}, deptLabel: dept, labelFrom: r.ProjectID}
+		l = &leaf{deptLabel: dept, labelFrom: r.ProjectID}
 		tt.leaves[k] = l
 	} else if r.ProjectID < l.labelFrom {
 		l.deptLabel, l.labelFrom = dept, r.ProjectID
@@ -108,13 +174,13 @@ func (tt *totaler) add(r *ProjectRow, status ReportingStatus, rated *ratedPlan) 
 	default:
 		t.Unrated++
 	}
-	t.PeriodCompletedWan = t.PeriodCompletedWan.Add(r.PeriodCompletedWan)
-	t.MonthCompletedWan = t.MonthCompletedWan.Add(r.MonthCompletedWan)
-	t.YTDCompletedWan = t.YTDCompletedWan.Add(r.YTDCompletedWan)
+	l.period.add(r.PeriodCompletedWan)
+	l.month.add(r.MonthCompletedWan)
+	l.ytd.add(r.YTDCompletedWan)
 	if rated != nil {
-		t.AnnualPlanWan = t.AnnualPlanWan.Add(rated.plan)
-		l.ratedYTD = l.ratedYTD.Add(r.YTDCompletedWan)
-		l.planned[rated.tp] = l.planned[rated.tp].Add(rated.plan)
+		l.plan.add(rated.plan)
+		l.ratedYTD.add(r.YTDCompletedWan)
+		l.addPlanned(rated.tp, tt.tp, rated.plan)
 	}
 }
 
@@ -127,7 +193,7 @@ func (tt *totaler) rows() []TotalRow {
 	into := func(k groupKey, label string, l *leaf) {
 		g := groups[k]
 		if g == nil {
-			g = &group{row: TotalRow{Dimension: k.dim, Key: k.key, Label: label}, planned: map[rating.Fraction]decimal.Decimal{}}
+			g = &group{row: TotalRow{Dimension: k.dim, Key: k.key, Label: label}}
 			groups[k] = g
 		}
 		g.merge(&l.group)
@@ -146,15 +212,17 @@ func (tt *totaler) rows() []TotalRow {
 	out := make([]TotalRow, 0, len(groups))
 	for _, g := range groups {
 		t := g.row
+		t.PeriodCompletedWan, t.MonthCompletedWan, t.YTDCompletedWan = g.period.value(), g.month.value(), g.ytd.value()
+		t.AnnualPlanWan = g.plan.value()
 		t.TimeProgressPct = tt.tp.Percent()
 		if t.AnnualPlanWan.IsPositive() {
-			planned := new(big.Rat)
+			planned := new(big.Rat).Mul(g.plannedAt.value().Rat(), tt.tp.Rat())
 			for tp, plan := range g.planned {
-				planned.Add(planned, new(big.Rat).Mul(plan.Rat(), tp.Rat()))
+				planned.Add(planned, new(big.Rat).Mul(plan.value().Rat(), tp.Rat()))
 			}
 			progress := new(big.Rat).Quo(planned, t.AnnualPlanWan.Rat())
 			progress.Mul(progress, hundred)
-			completion := new(big.Rat).Quo(g.ratedYTD.Rat(), t.AnnualPlanWan.Rat())
+			completion := new(big.Rat).Quo(g.ratedYTD.value().Rat(), t.AnnualPlanWan.Rat())
 			completion.Mul(completion, hundred)
 			c, gap := rating.Round2(completion), rating.Round2(new(big.Rat).Sub(completion, progress))
 			t.CompletionPct, t.GapPP, t.TimeProgressPct = &c, &gap, rating.Round2(progress)
