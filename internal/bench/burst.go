@@ -22,9 +22,9 @@ type BurstResult struct {
 	// Time is from the first publish until ingest acknowledged the last
 	// report; Publish is how long publishing alone took.
 	Time, Publish time.Duration
-	// MedianRSS and MaxRSS are over the samples taken (every 100ms) while
+	// MedianRSS and MaxRSS are over the samples taken (every 20ms) while
 	// the burst was ingested; PeakRSS is the process's peak over its whole
-	// life (the kernel's maxrss).
+	// life (the kernel's high-water mark, VmHWM), registrations included.
 	MedianRSS, MaxRSS, PeakRSS int64
 }
 

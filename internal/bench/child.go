@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -24,14 +23,18 @@ type Child struct {
 
 	mu      sync.Mutex
 	samples []int64 // resident set sizes in bytes, one per sample tick
+	hwm     int64   // the latest high-water mark of the resident set read
 }
 
 // ChildRun is what a finished child used.
 type ChildRun struct {
 	// Duration is from start to exit.
 	Duration time.Duration
-	// PeakRSS is the most resident memory the process had (the kernel's
-	// maxrss), in bytes.
+	// PeakRSS is the most resident memory the process had, in bytes: the
+	// kernel's high-water mark of its resident set (VmHWM), read every
+	// 20ms while it runs. (The rusage maxrss of a child is no use here:
+	// it counts the parent's memory the child shared between fork and
+	// exec.)
 	PeakRSS int64
 	// Output is its standard output and error, for error messages.
 	Output string
@@ -41,7 +44,7 @@ type ChildRun struct {
 func MiB(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
 
 // StartChild starts the kpp binary self with args, sampling its resident
-// memory every 100ms until it exits.
+// memory every 20ms until it exits.
 func StartChild(ctx context.Context, self string, args ...string) (*Child, error) {
 	if self == "" {
 		return nil, fmt.Errorf("bench: this scenario runs kpp as a child process: the path of the kpp binary is required (Config.Self)")
@@ -62,44 +65,59 @@ func StartChild(ctx context.Context, self string, args ...string) (*Child, error
 	return c, nil
 }
 
+// sampleEvery is how often a child's memory is read.
+const sampleEvery = 20 * time.Millisecond
+
 func (c *Child) sample() {
-	t := time.NewTicker(100 * time.Millisecond)
+	t := time.NewTicker(sampleEvery)
 	defer t.Stop()
 	path := "/proc/" + strconv.Itoa(c.cmd.Process.Pid) + "/status"
 	for {
+		if rss, hwm, ok := readRSS(path); ok {
+			c.mu.Lock()
+			c.samples = append(c.samples, rss)
+			c.hwm = max(c.hwm, hwm, rss)
+			c.mu.Unlock()
+		}
 		select {
 		case <-c.done:
 			return
 		case <-t.C:
-			if rss, ok := readRSS(path); ok {
-				c.mu.Lock()
-				c.samples = append(c.samples, rss)
-				c.mu.Unlock()
-			}
 		}
 	}
 }
 
-// readRSS reads VmRSS from a /proc/<pid>/status file.
-func readRSS(path string) (int64, bool) {
+// readRSS reads the resident set (VmRSS) and its high-water mark (VmHWM)
+// from a /proc/<pid>/status file, in bytes.
+func readRSS(path string) (rss, hwm int64, ok bool) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
+	var found int
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10, err == nil
+		for _, f := range []struct {
+			prefix string
+			to     *int64
+		}{{"VmRSS:", &rss}, {"VmHWM:", &hwm}} {
+			if rest, ok := strings.CutPrefix(line, f.prefix); ok {
+				kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+				if err != nil {
+					return 0, 0, false
+				}
+				*f.to = kb << 10
+				found++
+			}
 		}
 	}
-	return 0, false
+	return rss, hwm, found == 2
 }
 
 // RSS returns the samples of resident memory taken since from (bytes).
 func (c *Child) RSS(from time.Time) []int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	skip := int(from.Sub(c.start) / (100 * time.Millisecond))
+	skip := int(from.Sub(c.start) / sampleEvery)
 	if skip < 0 {
 		skip = 0
 	}
@@ -126,12 +144,9 @@ func (c *Child) Stop() (ChildRun, error) {
 // carries its output.
 func (c *Child) Wait() (ChildRun, error) {
 	<-c.done
-	run := ChildRun{Duration: time.Since(c.start), Output: c.out.String()}
-	if st := c.cmd.ProcessState; st != nil {
-		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
-			run.PeakRSS = ru.Maxrss << 10 // KiB on Linux
-		}
-	}
+	c.mu.Lock()
+	run := ChildRun{Duration: time.Since(c.start), Output: c.out.String(), PeakRSS: c.hwm}
+	c.mu.Unlock()
 	if c.waitErr != nil {
 		return run, fmt.Errorf("bench: %s: %w\n%s", strings.Join(c.cmd.Args, " "), c.waitErr, tail(run.Output, 2000))
 	}

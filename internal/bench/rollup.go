@@ -67,7 +67,7 @@ type RollupRun struct {
 	// Period is the review computed.
 	Period schema.ReviewPeriod
 	// Duration is the process's run time, start to exit; PeakRSS its peak
-	// resident memory (the kernel's maxrss), bytes.
+	// resident memory (see [ChildRun]), bytes.
 	Duration time.Duration
 	PeakRSS  int64
 	// Ratio is Duration ÷ the single query's time.
