@@ -9,6 +9,8 @@ import (
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/shopspring/decimal"
 )
 
 // New returns an empty event of the kind, ready to decode into.
@@ -39,17 +41,38 @@ func Decode(k Kind, data []byte) (Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if jsonv2.Unmarshal(data, ev, jsonv2.RejectUnknownMembers(true)) == nil {
+	if jsonv2.Unmarshal(data, ev, jsonv2.RejectUnknownMembers(true), strictDecimals) == nil {
 		return ev, nil
 	}
 	return decodeV1(k, data)
 }
 
-// decodeV1 is Decode with encoding/json alone.
+// strictDecimals makes the fast path parse every decimal.Decimal (the
+// percent_complete field; amounts are [Wan]) with [ParseDecimal]; anything
+// else, null included, fails the fast path and is judged by decodeV1.
+var strictDecimals = jsonv2.WithUnmarshalers(jsonv2.UnmarshalFunc(func(b []byte, d *decimal.Decimal) error {
+	if len(b) > 1 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
+		b = b[1 : len(b)-1]
+	}
+	v, err := ParseDecimal(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}))
+
+// decodeV1 is Decode with encoding/json alone. Before encoding/json parses
+// percent_complete (with shopspring/decimal, whose cost grows with the
+// square of the digits and whose exponents are unbounded), its text is
+// checked by [ParseDecimal].
 func decodeV1(k Kind, data []byte) (Event, error) {
 	ev, err := New(k)
 	if err != nil {
 		return nil, err
+	}
+	if fe := percentProblems(data); len(fe) > 0 {
+		return nil, &ValidationError{Errors: fe}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -84,6 +107,54 @@ func DecodeAny(data []byte) (Event, error) {
 	return Decode(k, data)
 }
 
+// percentField is the one JSON field decoded as a decimal.Decimal.
+const percentField = "percent_complete"
+
+// percentProblems checks the text of every top-level member named
+// percent_complete (in any case, as encoding/json matches names) with
+// [ParseDecimal]. It reads the JSON once, in linear time, and leaves every
+// other problem to encoding/json.
+func percentProblems(data []byte) []FieldError {
+	dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil
+	}
+	var out []FieldError
+	for dec.PeekKind() == '"' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return out
+		}
+		isPercent := strings.EqualFold(tok.String(), percentField) // a token is valid until the next read
+		val, err := dec.ReadValue()
+		if err != nil {
+			return out
+		}
+		if !isPercent {
+			continue
+		}
+		var text string
+		switch val.Kind() {
+		case '0':
+			text = string(val)
+		case '"':
+			if len(val) > MaxNumberText+2 { // longer than any number, quotes included: not unquoted at all
+				text = string(val[1 : len(val)-1])
+				break
+			}
+			if jsonv2.Unmarshal(val, &text) != nil {
+				continue
+			}
+		default:
+			continue // null, or a type error for encoding/json to report
+		}
+		if _, fe := ParsePercent(percentField, text); fe != nil {
+			out = append(out, *fe)
+		}
+	}
+	return out
+}
+
 func decodeError(err error, data []byte) error {
 	return &ValidationError{Errors: []FieldError{JSONProblem(err, data)}}
 }
@@ -102,13 +173,14 @@ func JSONProblem(err error, data []byte) FieldError {
 			return FieldError{Rule: RuleType, Value: excerpt(data),
 				MessageZh: "应为事件对象（JSON对象）", MessageEn: "is a JSON " + te.Value + "; expected an event object"}
 		}
-		return FieldError{Field: field, Value: te.Value, Rule: RuleType,
+		v := textValue(te.Value)
+		return FieldError{Field: field, Value: v, Rule: RuleType,
 			MessageZh: "类型错误：应为" + typeZh(te.Type.Kind().String()),
-			MessageEn: "has a JSON " + te.Value + "; expected " + typeEn(te.Type.String())}
+			MessageEn: "has a JSON " + v + "; expected " + typeEn(te.Type.String())}
 	}
 	var pe *time.ParseError
 	if errors.As(err, &pe) {
-		return FieldError{Field: "reported_at", Value: pe.Value, Rule: RuleDate,
+		return FieldError{Field: "reported_at", Value: textValue(pe.Value), Rule: RuleDate,
 			MessageZh: "不是有效时间，应为 RFC 3339 格式，如 2025-10-03T09:30:00+08:00",
 			MessageEn: "is not a time; expected RFC 3339 such as 2025-10-03T09:30:00+08:00"}
 	}

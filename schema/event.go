@@ -100,10 +100,8 @@ func (c Common) check(l *errs, schemaID string) {
 		}
 	}
 	checkIdent(l, "department_id", c.DepartmentID)
-	if c.Revision < 1 {
-		l.add("revision", strconv.Itoa(c.Revision), RuleRange, "版本号应为从1开始的整数",
-			strconv.Itoa(c.Revision)+" is not a revision; expected an integer ≥ 1")
-	}
+	checkRevision(l, "revision", c.Revision)
+	checkReportedAt(l, c.ReportedAt)
 	if strings.TrimSpace(c.ReportedBy) == "" {
 		l.required("reported_by")
 	}
@@ -181,7 +179,7 @@ func (p *Project) Validate(time.Time) error {
 	years := map[int]bool{}
 	for i, ap := range p.AnnualPlans {
 		f := "annual_plans[" + strconv.Itoa(i) + "]"
-		if ap.Year < 2000 || ap.Year > 2100 {
+		if ap.Year < MinYear || ap.Year > MaxYear {
 			l.add(f+".year", strconv.Itoa(ap.Year), RuleRange, "年份应在2000至2100之间", strconv.Itoa(ap.Year)+" is not a plan year; expected 2000-2100")
 		} else if years[ap.Year] {
 			l.add(f+".year", strconv.Itoa(ap.Year), RuleConsistency, "同一年份的计划重复", "year "+strconv.Itoa(ap.Year)+" is planned twice; expected one plan per year")
@@ -318,8 +316,8 @@ func (m *MilestoneUpdate) Validate(now time.Time) error {
 	if hasAsOf && !now.IsZero() && asOf.After(now) {
 		l.add("as_of", m.AsOf, RuleRange, "评估日期不能晚于今天", m.AsOf+" is in the future; expected today or earlier")
 	}
-	if pc := m.PercentComplete; pc != nil && (pc.IsNegative() || pc.GreaterThan(decimal.NewFromInt(100))) {
-		l.add("percent_complete", pc.String(), RuleRange, "完成百分比应在0至100之间", pc.String()+" is outside 0-100")
+	if pc := m.PercentComplete; pc != nil {
+		checkPercent(&l, "percent_complete", *pc)
 	}
 	return l.err()
 }

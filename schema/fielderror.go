@@ -29,6 +29,7 @@ const (
 	RuleNotOwner        Rule = "not_owner"        // the department does not own the project
 	RuleSubjectMismatch Rule = "subject_mismatch" // the subject and the payload disagree
 	RuleSubject         Rule = "subject"          // the subject is not kpp.v1.<department>.<kind>.<project>
+	RuleStorage         Rule = "storage"          // ClickHouse refused to store the row (set by ingest)
 )
 
 // FieldError is one validation problem: which field, the value found, the

@@ -87,14 +87,20 @@ func TestJSONSchemaAgreesWithGoValidation(t *testing.T) {
 		}
 	}
 	bad := map[string]string{
-		"month 13":      `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-13","month_completed_wan":"1","ytd_completed_wan":"1"}`,
-		"negative":      `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"-1","ytd_completed_wan":"1"}`,
-		"non-numeric":   `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"12万","ytd_completed_wan":"1"}`,
-		"missing ytd":   `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1"}`,
-		"no reason":     `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":2,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1","ytd_completed_wan":"1"}`,
-		"unknown field": `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1","ytd_completed_wan":"1","extra":1}`,
-		"five decimals": `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1.00001","ytd_completed_wan":"2"}`,
-		"upper-case id": `{"schema":"kpp.investment_report.v1","department_id":"QY","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1","ytd_completed_wan":"1"}`,
+		"month 13":          `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-13","month_completed_wan":"1","ytd_completed_wan":"1"}`,
+		"negative":          `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"-1","ytd_completed_wan":"1"}`,
+		"non-numeric":       `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"12万","ytd_completed_wan":"1"}`,
+		"missing ytd":       `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1"}`,
+		"no reason":         `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":2,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1","ytd_completed_wan":"1"}`,
+		"unknown field":     `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1","ytd_completed_wan":"1","extra":1}`,
+		"five decimals":     `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1.00001","ytd_completed_wan":"2"}`,
+		"10^14 万元":          `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"100000000000000","ytd_completed_wan":"100000000000000"}`,
+		"10^15 万元 (number)": `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":1000000000000000,"ytd_completed_wan":1000000000000000}`,
+		"revision 2^32":     `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":4294967296,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1","ytd_completed_wan":"1"}`,
+		"period 1999-12":    `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"1999-12","month_completed_wan":"1","ytd_completed_wan":"1"}`,
+		"41 characters":     `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1.000000000000000000000000000000000000000","ytd_completed_wan":"2"}`,
+		"reported 1969":     `{"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"x","reported_at":"1969-12-31T00:00:00+08:00","project_id":"p","period":"2025-09","month_completed_wan":"1","ytd_completed_wan":"1"}`,
+		"upper-case id":     `{"schema":"kpp.investment_report.v1","department_id":"QY","revision":1,"reported_by":"x","project_id":"p","period":"2025-09","month_completed_wan":"1","ytd_completed_wan":"1"}`,
 	}
 	for name, body := range bad {
 		if err := validateJSON(t, schemas[schema.KindInvestment], []byte(body)); err == nil {

@@ -39,8 +39,8 @@ func ParsePeriod(s string) (Period, error) {
 	if mo < 1 || mo > 12 {
 		return Period{}, fmt.Errorf("period %q: month %02d is not 01-12", s, mo)
 	}
-	if y < 2000 || y > 2100 {
-		return Period{}, fmt.Errorf("period %q: year %d is outside 2000-2100", s, y)
+	if y < MinYear || y > MaxYear {
+		return Period{}, fmt.Errorf("period %q: year %d is outside %d-%d", s, y, MinYear, MaxYear)
 	}
 	return Period{Year: y, Month: time.Month(mo)}, nil
 }
@@ -133,9 +133,9 @@ func checkDate(l *errs, field, s string, required bool) (time.Time, bool) {
 	}
 	t, err := ParseDate(s)
 	if err != nil {
-		l.add(field, s, RuleDate, "不是有效日期，应为 YYYY-MM-DD，如 2025-09-30",
-			quote(s)+" is not a date; expected YYYY-MM-DD, e.g. 2025-09-30")
+		l.add(field, textValue(s), RuleDate, "不是有效日期，应为 YYYY-MM-DD，如 2025-09-30",
+			quote(textValue(s))+" is not a date; expected YYYY-MM-DD, e.g. 2025-09-30")
 		return time.Time{}, false
 	}
-	return t, true
+	return t, checkDateRange(l, field, s, t)
 }

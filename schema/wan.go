@@ -34,14 +34,16 @@ func NewWan(d decimal.Decimal) Wan { return Wan{Value: d, Set: true} }
 // demo data.
 func MustWan(s string) Wan { return NewWan(decimal.RequireFromString(s)) }
 
-// ParseWan parses a decimal string such as "1234.56".
+// ParseWan parses a decimal string such as "1234.56" with [ParseDecimal]:
+// a text that is not a plain decimal of at most MaxNumberText characters
+// is kept in Raw, unparsed, for validation to report.
 func ParseWan(s string) Wan {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return Wan{}
 	}
-	d, err := decimal.NewFromString(s)
-	if err != nil || strings.ContainsAny(s, "eE") {
+	d, err := ParseDecimal(s)
+	if err != nil {
 		return Wan{Raw: s, Set: true}
 	}
 	return Wan{Value: d, Set: true}
@@ -98,20 +100,27 @@ func (w Wan) String() string {
 	return w.Value.StringFixed(MaxScale)
 }
 
-// check validates a money field: present when required, a decimal, at most
-// four places, not negative.
+// check validates a money field: present when required, a decimal of at
+// most MaxNumberText characters, at most four places, not negative, below
+// MaxWan (what Decimal(18, 4) holds).
 func (w Wan) check(l *errs, field string, required bool) {
 	switch {
 	case !w.Set:
 		if required {
 			l.required(field)
 		}
+	case len(w.Raw) > MaxNumberText:
+		tooLong(l, field, w.Raw)
 	case w.Raw != "":
 		l.add(field, w.Raw, RuleDecimal, "不是数字，应为以万元计的小数，如 1234.5",
 			quote(w.Raw)+" is not a number; expected a decimal amount in 万元 such as 1234.5")
+	case !sane(w.Value) || w.Value.Abs().GreaterThanOrEqual(MaxWan):
+		v := textValue(w.Value.String())
+		l.add(field, v, RuleRange, "金额过大，应小于100000000000000万元（10^14万元，数据库字段Decimal(18,4)的上限）",
+			v+" is too large; expected an amount below 100000000000000 万元 (10^14, what the column Decimal(18,4) holds)")
 	case w.Value.Exponent() < -MaxScale && !w.Value.Equal(w.Value.Round(MaxScale)):
 		l.add(field, w.Value.String(), RuleScale, "小数位超过4位（万元精确到0.0001，即1元）",
-			w.Value.String()+" has more than 4 decimal places; amounts in 万元 are exact to 0.0001 (one yuan)")
+			w.Value.String()+" has more than 4 decimal places; expected an amount exact to 0.0001 万元 (one yuan)")
 	case w.Value.IsNegative():
 		l.add(field, w.Value.String(), RuleNonNegative, "不能为负数；核减请提交该月的更正版本",
 			w.Value.String()+" is negative; expected an amount ≥ 0 (a reduction is a new revision of the month it concerns)")

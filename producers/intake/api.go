@@ -283,8 +283,12 @@ func (s *Server) addReport(x *input, line int, prefix string, ri ReportInput) {
 	for j, mi := range ri.Milestones {
 		mp := prefix + "milestones[" + strconv.Itoa(j) + "]."
 		if mi.PercentComplete.Set && !mi.PercentComplete.Valid() {
-			x.problems = append(x.problems, submit.Problem{File: x.in.Name, Line: line, FieldError: schema.FieldError{Field: mp + "percent_complete", Value: mi.PercentComplete.Raw, Rule: schema.RuleDecimal,
-				MessageZh: "不是数字，应为0至100的百分比，如 45.5", MessageEn: "is not a number; expected a percentage 0-100 such as 45.5"}})
+			_, fe := schema.ParsePercent(mp+"percent_complete", mi.PercentComplete.Raw)
+			if fe == nil { // a Raw that parses cannot come from schema.ParseWan; say so all the same
+				fe = &schema.FieldError{Field: mp + "percent_complete", Rule: schema.RuleDecimal,
+					MessageZh: "不是数字，应为0至100的百分比，如 45.5", MessageEn: "is not a number; expected a percentage 0-100 such as 45.5"}
+			}
+			x.problems = append(x.problems, submit.Problem{File: x.in.Name, Line: line, FieldError: *fe})
 			continue
 		}
 		m := &schema.MilestoneUpdate{

@@ -217,7 +217,7 @@ func (x *rowReader) money(field string) schema.Wan {
 	}
 	var d decimal.Decimal
 	if x.numeric(field) {
-		v, err := decimal.NewFromString(s)
+		v, err := schema.ParseFloatText(s) // bounded: a crafted cell may hold any text
 		if err != nil {
 			return schema.Wan{Raw: raw, Set: true}
 		}

@@ -444,11 +444,9 @@ func percent(s string, l *[]schema.FieldError) *decimal.Decimal {
 	if t == "" {
 		return nil
 	}
-	d, err := decimal.NewFromString(t)
-	if err != nil || strings.ContainsAny(t, "eE") {
-		*l = append(*l, schema.FieldError{Field: "percent_complete", Value: s, Rule: schema.RuleDecimal,
-			MessageEn: "is not a number; expected a percentage 0-100 such as 45.5", MessageZh: "不是数字，应为0至100的百分比，如 45.5"})
-		return nil
+	d, fe := schema.ParsePercent("percent_complete", t)
+	if fe != nil {
+		*l = append(*l, *fe)
 	}
-	return &d
+	return d
 }
