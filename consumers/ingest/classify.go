@@ -26,6 +26,8 @@ type item struct {
 	reject    *schema.ValidationError // nil when accepted
 	dlqSeq    uint64                  // sequence of the dead-letter copy, once published
 	duplicate bool                    // accepted, but the event is already stored
+	stored    bool                    // written to its table by this delivery (an event, or a rejection)
+	refused   bool                    // accepted, but ClickHouse refused to store it: now rejected
 }
 
 // accepted reports whether the event is to be stored.

@@ -99,6 +99,10 @@ type Stats struct {
 	// Retries is the number of failed attempts that were retried: to store
 	// a batch, or to load the project owners at start.
 	Retries uint64
+	// Refused is the number of valid events ClickHouse refused to store
+	// (a value its column cannot hold); they were dead-lettered and are
+	// also counted as Rejected.
+	Refused uint64
 	// Returned is the number of messages handed back to JetStream (nak)
 	// because Run stopped before they could be stored.
 	Returned uint64
@@ -356,7 +360,7 @@ func (r *run) fetch(n int, wait time.Duration) ([]*item, error) {
 func (r *run) flush(ctx context.Context, batch []*item) error {
 	start := time.Now()
 
-	var ownersRechecked, dupsMarked bool
+	var ownersRechecked, dupsMarked, refusalsLogged bool
 	err := r.retry(ctx, "store batch", len(batch), func(actx context.Context) error {
 		if r.hooks.beforeStore != nil {
 			r.hooks.beforeStore(actx)
@@ -367,16 +371,27 @@ func (r *run) flush(ctx context.Context, batch []*item) error {
 			}
 			ownersRechecked = true
 		}
-		if err := r.publishDeadLetters(actx, batch); err != nil {
-			return err
-		}
 		if !dupsMarked {
 			if err := markDuplicates(actx, r.conn, batch); err != nil {
 				return err
 			}
 			dupsMarked = true
 		}
-		if err := insertBatch(actx, r.conn, batch, time.Now()); err != nil {
+		// Events first: a row ClickHouse refuses becomes a rejection here,
+		// to be dead-lettered with the others below.
+		if err := insertEvents(actx, r.conn, batch, time.Now()); err != nil {
+			return err
+		}
+		if !refusalsLogged {
+			if err := r.afterRefusals(actx, batch); err != nil {
+				return err
+			}
+			refusalsLogged = true
+		}
+		if err := r.publishDeadLetters(actx, batch); err != nil {
+			return err
+		}
+		if err := insertRejections(actx, r.conn, batch, time.Now()); err != nil {
 			return err
 		}
 		return r.putOwners(actx, batch)
@@ -390,6 +405,49 @@ func (r *run) flush(ctx context.Context, batch []*item) error {
 		return errCrash
 	}
 	r.ack(batch, start)
+	return nil
+}
+
+// afterRefusals logs and counts the rows ClickHouse refused in the batch.
+// A refused project registration had been counted in the owners by
+// classify: its owner is taken again from ClickHouse, which did not store
+// it (and forgotten when ClickHouse has none).
+func (r *run) afterRefusals(ctx context.Context, batch []*item) error {
+	var refused []*item
+	var projects []string
+	for _, it := range batch {
+		if it.refused {
+			refused = append(refused, it)
+			if p, ok := it.ev.(*schema.Project); ok {
+				projects = append(projects, p.ProjectID)
+			}
+		}
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	if len(projects) > 0 {
+		stored, err := loadOwners(ctx, r.conn)
+		if err != nil {
+			return err
+		}
+		r.ownersMu.Lock()
+		for _, p := range projects {
+			if d, ok := stored[p]; ok {
+				r.owners[p] = d
+			} else {
+				delete(r.owners, p)
+			}
+		}
+		r.ownersMu.Unlock()
+	}
+	for _, it := range refused {
+		r.log.Warn("ClickHouse refused a row; it is dead-lettered and the rest of the batch stored",
+			"subject", it.subject, "stream_seq", it.seq, "event_id", it.eventID, "reason", reasonEn(it.reject))
+	}
+	r.mu.Lock()
+	r.stats.Refused += uint64(len(refused))
+	r.mu.Unlock()
 	return nil
 }
 

@@ -204,54 +204,88 @@ const (
  rule, reason_en, reason_zh, errors, payload, received_at, rejected_at)`
 )
 
-// insertBatch writes the batch's new events and its rejections, one
-// insert per table. Writing the same items again adds only rows that
-// ReplacingMergeTree folds into the ones already there.
-func insertBatch(ctx context.Context, conn driver.Conn, items []*item, now time.Time) error {
-	tables := []struct {
-		table, query string
-		wanted       func(*item) bool
-		add          func(driver.Batch, *item, time.Time) error
-	}{
+// table is one of the tables a batch writes: its insert, which items
+// go to it, and how an item becomes a row.
+type table struct {
+	name, query string
+	wanted      func(*item) bool
+	add         func(driver.Batch, *item, time.Time) error
+}
+
+var (
+	eventTables = []table{
 		{tableOf(schema.KindProject), insertProjects, isNew(schema.KindProject), appendProject},
 		{tableOf(schema.KindInvestment), insertInvestments, isNew(schema.KindInvestment), appendInvestment},
 		{tableOf(schema.KindMilestone), insertMilestones, isNew(schema.KindMilestone), appendMilestone},
-		{"rejected_updates", insertRejected, func(it *item) bool { return !it.accepted() }, appendRejected},
 	}
-	for _, t := range tables {
-		var rows []*item
-		for _, it := range items {
-			if t.wanted(it) {
-				rows = append(rows, it)
-			}
-		}
-		if len(rows) == 0 {
-			continue
-		}
-		if err := sendRows(ctx, conn, t.table, t.query, rows, now, t.add); err != nil {
+	rejectedTable = table{"rejected_updates", insertRejected, func(it *item) bool { return !it.accepted() && !it.stored }, appendRejected}
+)
+
+// insertEvents writes the batch's new events, one insert per table
+// (storeRows: a row ClickHouse refuses is found and becomes a rejection,
+// the others are stored). Items stored by an earlier attempt are not
+// written again.
+func insertEvents(ctx context.Context, conn driver.Conn, items []*item, now time.Time) error {
+	for _, t := range eventTables {
+		if err := storeRows(ctx, conn, t, pick(items, t.wanted), now); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func isNew(k schema.Kind) func(*item) bool {
-	return func(it *item) bool { return it.accepted() && !it.duplicate && it.kind() == k }
-}
-
-func sendRows(ctx context.Context, conn driver.Conn, table, query string, rows []*item, now time.Time, add func(driver.Batch, *item, time.Time) error) error {
-	b, err := conn.PrepareBatch(ctx, query)
-	if err != nil {
-		return fmt.Errorf("insert into %s: %w", table, err)
+// insertRejections writes the batch's rejections to rejected_updates.
+// Writing the same items again adds only rows that ReplacingMergeTree
+// folds into the ones already there.
+func insertRejections(ctx context.Context, conn driver.Conn, items []*item, now time.Time) error {
+	rows := pick(items, rejectedTable.wanted)
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := sendRows(ctx, conn, rejectedTable, rows, now); err != nil {
+		return err
 	}
 	for _, it := range rows {
-		if err := add(b, it, now); err != nil {
+		it.stored = true
+	}
+	return nil
+}
+
+func pick(items []*item, wanted func(*item) bool) []*item {
+	var rows []*item
+	for _, it := range items {
+		if wanted(it) {
+			rows = append(rows, it)
+		}
+	}
+	return rows
+}
+
+func isNew(k schema.Kind) func(*item) bool {
+	return func(it *item) bool { return it.accepted() && !it.duplicate && !it.stored && it.kind() == k }
+}
+
+// sendRows sends rows in one insert. A row the driver cannot encode comes
+// back as a *rowError, before anything is sent.
+func sendRows(ctx context.Context, conn driver.Conn, t table, rows []*item, now time.Time) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	b, err := conn.PrepareBatch(ctx, t.query)
+	if err != nil {
+		return fmt.Errorf("insert into %s: %w", t.name, err)
+	}
+	for _, it := range rows {
+		if err := t.add(b, it, now); err != nil {
 			_ = b.Abort()
-			return fmt.Errorf("insert into %s: stream sequence %d (%s): %w", table, it.seq, it.subject, err)
+			if refusesRow(err) {
+				return &rowError{it: it, table: t.name, err: err}
+			}
+			return fmt.Errorf("insert into %s: stream sequence %d (%s): %w", t.name, it.seq, it.subject, err)
 		}
 	}
 	if err := b.Send(); err != nil {
-		return fmt.Errorf("insert %d rows into %s: %w", len(rows), table, err)
+		return fmt.Errorf("insert %d rows into %s: %w", len(rows), t.name, err)
 	}
 	return nil
 }
