@@ -1,6 +1,7 @@
 package intake_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -130,6 +131,19 @@ func TestAPIRejections(t *testing.T) {
 			status: 422, code: "invalid", field: "month_completed_wan", rule: schema.RuleDecimal, msg: "不是数字"},
 		{name: "negative amount", token: tokFGJ, body: sep(map[string]any{"month_completed_wan": "-5"}),
 			status: 422, code: "invalid", field: "month_completed_wan", rule: schema.RuleNonNegative, msg: "不能为负数"},
+		// Issue 9: every number is bounded by the column it is stored in.
+		{name: "amount of 1e15 万元", token: tokFGJ, body: sep(map[string]any{"since_start_completed_wan": "1000000000000000"}),
+			status: 422, code: "invalid", field: "since_start_completed_wan", rule: schema.RuleRange, msg: "below 100000000000000 万元"},
+		{name: "amount of 1e15 万元 as a JSON number", token: tokFGJ, body: sep(map[string]any{"since_start_completed_wan": json.Number("1000000000000000")}),
+			status: 422, code: "invalid", field: "since_start_completed_wan", rule: schema.RuleRange, msg: "Decimal(18,4)"},
+		{name: "amount of 10^14 万元, one past the largest", token: tokFGJ, body: sep(map[string]any{"since_start_completed_wan": "100000000000000"}),
+			status: 422, code: "invalid", field: "since_start_completed_wan", rule: schema.RuleRange, msg: "金额过大"},
+		{name: "a 900,000-digit amount", token: tokFGJ, body: sep(map[string]any{"since_start_completed_wan": strings.Repeat("9", 900_000)}),
+			status: 422, code: "invalid", field: "since_start_completed_wan", rule: schema.RuleRange, msg: "at most 40 characters"},
+		{name: "milestone percent over 100", token: tokFGJ, body: sep(map[string]any{"milestones": []map[string]any{{"milestone_id": "tunnel-through", "status": "in_progress", "percent_complete": "100.0001"}}}),
+			status: 422, code: "invalid", field: "milestones[0].percent_complete", rule: schema.RuleRange, msg: "0-100"},
+		{name: "milestone forecast past 2100", token: tokFGJ, body: sep(map[string]any{"milestones": []map[string]any{{"milestone_id": "tunnel-through", "status": "in_progress", "forecast_date": "2101-01-01"}}}),
+			status: 422, code: "invalid", field: "milestones[0].forecast_date", rule: schema.RuleRange, msg: "2100-12-31"},
 		{name: "wrong JSON type", token: tokFGJ, body: sep(map[string]any{"revision": "two"}),
 			status: 422, code: "invalid", field: "revision", rule: schema.RuleType, msg: "类型错误"},
 		{name: "unknown field", token: tokFGJ, body: sep(map[string]any{"ytd": "1"}),
