@@ -42,7 +42,7 @@ func BenchmarkInsertBatch(b *testing.B) {
 					items[i] = &item{ev: r, eventID: schema.EventID(r), seq: seq, received: received,
 						parts: schema.SubjectParts{Department: "fgj", Kind: schema.KindInvestment, Project: r.ProjectID}}
 				}
-				if err := insertEvents(ctx, st.Conn(), items, time.Now()); err != nil {
+				if err := insertEvents(ctx, st.Conn(), items, time.Now(), nil); err != nil {
 					b.Fatal(err)
 				}
 			}

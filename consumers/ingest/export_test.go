@@ -10,5 +10,9 @@ func SetBeforeStore(in *Ingester, f func(ctx context.Context)) { in.hooks.before
 // is acked; when f returns true, Run returns ErrCrash without acking.
 func SetCrashAfterStore(in *Ingester, f func() bool) { in.hooks.afterStore = f }
 
+// SetAfterInsert makes in call f after each insert of events that
+// succeeded; an error from f fails the attempt after the rows were stored.
+func SetAfterInsert(in *Ingester, f func(table string, rows int) error) { in.hooks.afterInsert = f }
+
 // ErrCrash is returned by Run after a crash simulated by SetCrashAfterStore.
 var ErrCrash = errCrash

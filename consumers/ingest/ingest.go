@@ -71,6 +71,10 @@ type hooks struct {
 	// afterStore runs after a batch was stored and before it is acked; when
 	// it returns true, Run returns errCrash at once, as if the process died.
 	afterStore func() bool
+	// afterInsert runs after each insert of events that succeeded; an
+	// error from it fails the attempt as if ClickHouse had gone down just
+	// after the insert.
+	afterInsert func(table string, rows int) error
 }
 
 // errCrash is returned by Run when a test hook simulated a crash.
@@ -379,7 +383,7 @@ func (r *run) flush(ctx context.Context, batch []*item) error {
 		}
 		// Events first: a row ClickHouse refuses becomes a rejection here,
 		// to be dead-lettered with the others below.
-		if err := insertEvents(actx, r.conn, batch, time.Now()); err != nil {
+		if err := insertEvents(actx, r.conn, batch, time.Now(), r.hooks.afterInsert); err != nil {
 			return err
 		}
 		if !refusalsLogged {

@@ -120,12 +120,19 @@ func truncate(s string, n int) string {
 // them again; writing one again would be harmless anyway (the same event
 // id and keep_rank, folded by ReplacingMergeTree). Any error that is not
 // about the data is returned, and the batch is retried.
-func storeRows(ctx context.Context, conn driver.Conn, t table, rows []*item, now time.Time) error {
+//
+// afterInsert, when not nil, runs after each insert that succeeded; an
+// error from it is returned as if the insert had failed after storing
+// (a test hook).
+func storeRows(ctx context.Context, conn driver.Conn, t table, rows []*item, now time.Time, afterInsert func(table string, rows int) error) error {
 	for len(rows) > 0 {
 		err := sendRows(ctx, conn, t, rows, now)
 		if err == nil {
 			for _, it := range rows {
 				it.stored = true
+			}
+			if afterInsert != nil {
+				return afterInsert(t.name, len(rows))
 			}
 			return nil
 		}
@@ -143,10 +150,10 @@ func storeRows(ctx context.Context, conn driver.Conn, t table, rows []*item, now
 			return nil
 		}
 		mid := len(rows) / 2
-		if err := storeRows(ctx, conn, t, rows[:mid], now); err != nil {
+		if err := storeRows(ctx, conn, t, rows[:mid], now, afterInsert); err != nil {
 			return err
 		}
-		return storeRows(ctx, conn, t, rows[mid:], now)
+		return storeRows(ctx, conn, t, rows[mid:], now, afterInsert)
 	}
 	return nil
 }

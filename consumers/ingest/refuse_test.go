@@ -2,8 +2,10 @@ package ingest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -194,5 +196,83 @@ func TestRowTheDriverCannotEncodeIsDeadLettered(t *testing.T) {
 	}
 	if got := e.count("SELECT count() FROM investment_latest WHERE has(?, event_id)", good); got != uint64(len(good)) {
 		t.Errorf("%d of the %d good reports are stored", got, len(good))
+	}
+}
+
+// A bisection that fails half-way (ClickHouse gone just after a half was
+// stored) is retried without writing the stored half again; a crash
+// between storing and acking makes JetStream redeliver the batch, and the
+// redelivery stores nothing twice and dead-letters the refused row once.
+func TestHalfDoneBisectionAndCrashStoreNothingTwice(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.st.Conn().Exec(ctx, "ALTER TABLE investment_reports ADD COLUMN test_overflow Decimal(18, 4) MATERIALIZED month_completed_wan * 10000000000"); err != nil {
+		t.Fatal(err)
+	}
+	e.publish(project("fgj", "qingyuan-pumped-storage"))
+	good := e.goodReports(0, 20)
+	badReport := report("fgj", "qingyuan-pumped-storage", "2024-05", 1, "90000000000000", "90000000000000")
+	bad := e.publish(badReport).Sequence
+	good = append(good, e.goodReports(20, 20)...)
+
+	cfg := fastConfig(t)
+	cfg.AckWait = 2 * time.Second
+	cfg.RetryMin = 50 * time.Millisecond
+	var failed atomic.Bool
+	crashed := e.start(cfg, func(in *ingest.Ingester) {
+		ingest.SetAfterInsert(in, func(table string, rows int) error {
+			if table == "investment_reports" && rows < len(good) && failed.CompareAndSwap(false, true) {
+				return errors.New("test: ClickHouse went away just after storing a half")
+			}
+			return nil
+		})
+		ingest.SetCrashAfterStore(in, func() bool { return true })
+	})
+	select {
+	case err := <-crashed.done:
+		if !errors.Is(err, ingest.ErrCrash) {
+			t.Fatalf("Run returned %v, want the simulated crash", err)
+		}
+		crashed.once.Do(func() {})
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first ingester never stored its batch")
+	}
+	if !failed.Load() {
+		t.Fatal("the bisection never stored a half")
+	}
+	if st := crashed.in.Stats(); st.Retries == 0 || st.Refused != 1 {
+		t.Errorf("first ingester: %+v; want a retry after the half-done bisection and one refused row", st)
+	}
+	// Not even before merges: the retry did not write the stored half again.
+	if got := e.count("SELECT count() FROM investment_reports"); got != uint64(len(good)) {
+		t.Errorf("investment_reports has %d rows before any merge; want %d, none written twice", got, len(good))
+	}
+
+	again := e.start(cfg)
+	testenv.Eventually(t, 30*time.Second, func() bool {
+		tot := again.in.Stats().Total()
+		return tot.Duplicate == uint64(len(good))+1 && tot.Rejected == 1
+	}, "the redelivered batch: %+v", again.in.Stats())
+	if got := e.count("SELECT count() FROM investment_latest WHERE has(?, event_id)", good); got != uint64(len(good)) {
+		t.Errorf("%d of the %d good reports are in investment_latest", got, len(good))
+	}
+	if got := e.count("SELECT count() FROM investment_reports FINAL"); got != uint64(len(good)) {
+		t.Errorf("investment_reports FINAL has %d rows, want %d", got, len(good))
+	}
+	if got := e.count("SELECT count() FROM rejected_updates FINAL WHERE stream_seq = ?", bad); got != 1 {
+		t.Errorf("rejected_updates has %d rows for the refused report, want 1", got)
+	}
+	dlq, err := e.js.Stream(ctx, schema.DeadLetterStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := dlq.Info(ctx); err != nil || info.State.Msgs != 1 {
+		t.Errorf("dead-letter stream holds %d messages (%v), want the refused report once", info.State.Msgs, err)
+	}
+	if err := again.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if info := e.consumerInfo(ingest.DefaultDurable); info.NumAckPending != 0 || info.NumPending != 0 {
+		t.Errorf("consumer: ack pending %d, pending %d; want everything acked", info.NumAckPending, info.NumPending)
 	}
 }

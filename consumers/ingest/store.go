@@ -225,9 +225,11 @@ var (
 // (storeRows: a row ClickHouse refuses is found and becomes a rejection,
 // the others are stored). Items stored by an earlier attempt are not
 // written again.
-func insertEvents(ctx context.Context, conn driver.Conn, items []*item, now time.Time) error {
+//
+// afterInsert is storeRows' test hook (nil outside tests).
+func insertEvents(ctx context.Context, conn driver.Conn, items []*item, now time.Time, afterInsert func(table string, rows int) error) error {
 	for _, t := range eventTables {
-		if err := storeRows(ctx, conn, t, pick(items, t.wanted), now); err != nil {
+		if err := storeRows(ctx, conn, t, pick(items, t.wanted), now, afterInsert); err != nil {
 			return err
 		}
 	}
