@@ -163,7 +163,10 @@ func TestNumberBounds(t *testing.T) {
 	bound(t, "plan year at least 2000", "annual_plans[0].year", year, "2000", "1999", schema.RuleRange, "2000-2100")
 
 	period := func(v string) schema.Event { return reportWith(func(r *schema.InvestmentReport) { r.Period = v }) }
-	bound(t, "period from 2000-01", "period", period, "2000-01", "1999-12", schema.RulePeriod, "expected YYYY-MM")
+	bound(t, "period from 2000-01", "period", period, "2000-01", "1999-12", schema.RuleRange, "expected 2000-01 to 2100-12")
+	bound(t, "period to 2100-12", "period", func(v string) schema.Event {
+		return reportWith(func(r *schema.InvestmentReport) { r.Period = v })
+	}, "2025-10", "2101-01", schema.RuleRange, "expected 2000-01 to 2100-12")
 
 	for _, field := range []string{"planned_date", "forecast_date", "actual_date", "as_of"} {
 		date := func(v string) schema.Event {

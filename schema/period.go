@@ -113,9 +113,14 @@ func checkPeriod(l *errs, field, s string, now time.Time) {
 		return
 	}
 	p, err := ParsePeriod(s)
+	if err != nil && len(s) == 7 && s[4] == '-' && asciiDigits(s[:4]) && asciiDigits(s[5:]) && s[5:] >= "01" && s[5:] <= "12" {
+		l.add(field, s, RuleRange, "月份应在2000-01至2100-12之间",
+			quote(s)+" is outside the months kpp stores; expected 2000-01 to 2100-12")
+		return
+	}
 	if err != nil {
-		l.add(field, s, RulePeriod, "不是有效月份，应为 YYYY-MM（月份01-12），如 2025-09",
-			quote(s)+" is not a month; expected YYYY-MM with month 01-12, e.g. 2025-09")
+		l.add(field, textValue(s), RulePeriod, "不是有效月份，应为 YYYY-MM（月份01-12），如 2025-09",
+			quote(textValue(s))+" is not a month; expected YYYY-MM with month 01-12, e.g. 2025-09")
 		return
 	}
 	if !now.IsZero() && PeriodOf(now).Before(p) {

@@ -26,6 +26,7 @@ var (
 	descMessages  = prometheus.NewDesc("kpp_ingest_messages_total", "Messages ingest has finished with, by kind (from the subject) and outcome: accepted (stored), duplicate (already stored), rejected (dead-lettered).", []string{"kind", "outcome"}, nil)
 	descBatches   = prometheus.NewDesc("kpp_ingest_batches_total", "Batches stored in ClickHouse and acknowledged.", nil, nil)
 	descRetries   = prometheus.NewDesc("kpp_ingest_retries_total", "Failed attempts to store a batch that were retried.", nil, nil)
+	descRefused   = prometheus.NewDesc("kpp_ingest_refused_total", "Valid events ClickHouse refused to store (a value its column cannot hold), dead-lettered with rule storage; also counted as rejected.", nil, nil)
 	descReturned  = prometheus.NewDesc("kpp_ingest_returned_total", "Messages handed back to JetStream (nak) because ingest stopped before storing them.", nil, nil)
 	descBatchSize = prometheus.NewDesc("kpp_ingest_last_batch_size", "Messages in the last batch stored.", nil, nil)
 	descFlushDur  = prometheus.NewDesc("kpp_ingest_last_flush_duration_seconds", "How long storing the last batch took, retries included.", nil, nil)
@@ -33,7 +34,7 @@ var (
 )
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descMessages, descBatches, descRetries, descReturned, descBatchSize, descFlushDur, descFlushAt} {
+	for _, d := range []*prometheus.Desc{descMessages, descBatches, descRetries, descRefused, descReturned, descBatchSize, descFlushDur, descFlushAt} {
 		ch <- d
 	}
 }
@@ -52,6 +53,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(descBatches, prometheus.CounterValue, float64(s.Batches))
 	ch <- prometheus.MustNewConstMetric(descRetries, prometheus.CounterValue, float64(s.Retries))
+	ch <- prometheus.MustNewConstMetric(descRefused, prometheus.CounterValue, float64(s.Refused))
 	ch <- prometheus.MustNewConstMetric(descReturned, prometheus.CounterValue, float64(s.Returned))
 	ch <- prometheus.MustNewConstMetric(descBatchSize, prometheus.GaugeValue, float64(s.LastBatchSize))
 	ch <- prometheus.MustNewConstMetric(descFlushDur, prometheus.GaugeValue, s.LastFlushDuration.Seconds())
