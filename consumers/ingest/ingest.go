@@ -9,7 +9,11 @@
 // message is acknowledged only after its batch was written, so an ack
 // means "in ClickHouse". While a batch waits for a slow or unreachable
 // ClickHouse the ingester retries with back-off and tells JetStream the
-// messages are in progress, so nothing is redelivered or lost.
+// messages are in progress, so nothing is redelivered or lost. A row
+// ClickHouse refuses because of its values (an exception code of a data
+// error, or a value the driver cannot encode) does not hold the batch:
+// the rows at fault are found by bisecting the insert and dead-lettered
+// with ClickHouse's reason (rule storage), and the rest is stored.
 //
 // Storing is idempotent: each row carries its event id and stream
 // sequence, and the tables are ReplacingMergeTree, so a redelivered or
