@@ -22,13 +22,15 @@ import (
 // docs/intake.md and docs/api.md.
 type intakeFlags struct {
 	deptFileFlags
-	SessionKeyFile string  `name:"session-key-file" env:"KPP_SESSION_KEY_FILE" type:"path" help:"File with the key (at least 32 bytes) that signs the intake's session cookies; the same on every replica. Empty: a random key per process (sign-ins end at restart)."`
-	SecureCookies  bool    `name:"secure-cookies" env:"KPP_SECURE_COOKIES" help:"Mark session cookies Secure (set when the intake is served over HTTPS)."`
-	MaxBody        int64   `name:"max-body" env:"KPP_INTAKE_MAX_BODY" default:"1048576" help:"Largest JSON request, bytes (413 beyond)."`
-	MaxUpload      int64   `name:"max-upload" env:"KPP_INTAKE_MAX_UPLOAD" default:"10485760" help:"Largest uploaded sheet, bytes (413 beyond)."`
-	MaxRows        int     `name:"max-rows" env:"KPP_INTAKE_MAX_ROWS" default:"5000" help:"Most report rows in one upload."`
-	RatePerSecond  float64 `name:"rate" env:"KPP_INTAKE_RATE" default:"5" help:"Requests per second allowed per department credential (429 beyond)."`
-	RateBurst      int     `name:"rate-burst" env:"KPP_INTAKE_RATE_BURST" default:"20" help:"Burst of requests allowed per department credential."`
+	SessionKeyFile string        `name:"session-key-file" env:"KPP_SESSION_KEY_FILE" type:"path" help:"File with the key (at least 32 bytes) that signs the intake's session cookies; the same on every replica. Empty: a random key per process (sign-ins end at restart)."`
+	SecureCookies  bool          `name:"secure-cookies" env:"KPP_SECURE_COOKIES" help:"Mark session cookies Secure (set when the intake is served over HTTPS)."`
+	MaxBody        int64         `name:"max-body" env:"KPP_INTAKE_MAX_BODY" default:"1048576" help:"Largest JSON request, bytes (413 beyond)."`
+	MaxUpload      int64         `name:"max-upload" env:"KPP_INTAKE_MAX_UPLOAD" default:"10485760" help:"Largest uploaded sheet, bytes (413 beyond)."`
+	MaxRows        int           `name:"max-rows" env:"KPP_INTAKE_MAX_ROWS" default:"5000" help:"Most report rows in one upload."`
+	RatePerSecond  float64       `name:"rate" env:"KPP_INTAKE_RATE" default:"5" help:"Requests per second allowed per department credential (429 beyond)."`
+	RateBurst      int           `name:"rate-burst" env:"KPP_INTAKE_RATE_BURST" default:"20" help:"Burst of requests allowed per department credential."`
+	MaxHistory     int           `name:"max-history" env:"KPP_INTAKE_MAX_HISTORY" default:"20000" help:"Most stored messages one read of a history takes (a project's reports, a department's registrations or reports); 503 history_too_long beyond."`
+	HistoryTimeout time.Duration `name:"history-timeout" env:"KPP_INTAKE_HISTORY_TIMEOUT" default:"10s" help:"Time limit of one read of a history (503 beyond)."`
 }
 
 func (f intakeFlags) handler(ctx context.Context, js jetstream.JetStream, log *slog.Logger) (http.Handler, error) {
@@ -52,6 +54,7 @@ func (f intakeFlags) handler(ctx context.Context, js jetstream.JetStream, log *s
 		Limits: intake.Limits{
 			MaxBodyBytes: f.MaxBody, MaxUploadBytes: f.MaxUpload, MaxRows: f.MaxRows,
 			RatePerSecond: f.RatePerSecond, RateBurst: f.RateBurst,
+			MaxHistoryMessages: f.MaxHistory, HistoryTimeout: f.HistoryTimeout,
 		},
 		Now:    now,
 		Logger: log,

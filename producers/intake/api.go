@@ -495,7 +495,7 @@ func (s *Server) apiProjects(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ps, err := LoadProjects(r.Context(), s.js, d.ID)
+	ps, err := loadProjects(r.Context(), s.reader(), d.ID)
 	if err != nil {
 		s.failure(w, r, err)
 		return
@@ -528,7 +528,7 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	rs, err := LoadReports(r.Context(), s.js, d.ID, project)
+	rs, err := loadProjectReports(r.Context(), s.reader(), d.ID, project)
 	if err != nil {
 		s.failure(w, r, err)
 		return

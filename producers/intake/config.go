@@ -28,6 +28,14 @@ const (
 	DefaultRateBurst = 20
 	// DefaultSessionTTL is how long a web sign-in lasts.
 	DefaultSessionTTL = 8 * time.Hour
+	// DefaultMaxHistoryMessages is the most stored messages one read of
+	// the history takes: one project's reports (the history page and
+	// GET /api/v1/projects/{project}/reports), its milestone updates, or
+	// the department's registrations or reports of all its projects (the
+	// projects page, the template, a submission of many projects).
+	DefaultMaxHistoryMessages = 20000
+	// DefaultHistoryTimeout bounds one read of the history.
+	DefaultHistoryTimeout = 10 * time.Second
 	// MinSessionKeyBytes is the shortest accepted [Config.SessionKey].
 	MinSessionKeyBytes = 32
 )
@@ -53,6 +61,16 @@ type Limits struct {
 	// RateBurst is how many requests a credential may make at once.
 	// Default [DefaultRateBurst] (20).
 	RateBurst int
+	// MaxHistoryMessages bounds the stored messages one read of the
+	// history may take (see [DefaultMaxHistoryMessages], 20000): a
+	// project's reports, or a department's registrations or reports. A
+	// subject with more is refused with [ErrHistoryTooLong] (503
+	// history_too_long) before anything is read.
+	MaxHistoryMessages int
+	// HistoryTimeout bounds one read of the history, waiting for one of
+	// the [MaxConcurrentReads] slots included. Default
+	// [DefaultHistoryTimeout] (10 s); beyond it the request gets 503.
+	HistoryTimeout time.Duration
 }
 
 func (l Limits) withDefaults() Limits {
@@ -70,6 +88,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.RateBurst == 0 {
 		l.RateBurst = DefaultRateBurst
+	}
+	if l.MaxHistoryMessages == 0 {
+		l.MaxHistoryMessages = DefaultMaxHistoryMessages
+	}
+	if l.HistoryTimeout == 0 {
+		l.HistoryTimeout = DefaultHistoryTimeout
 	}
 	return l
 }
@@ -155,6 +179,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: Limits.RatePerSecond %g is negative", ErrConfig, l.RatePerSecond)
 	case l.RateBurst < 1:
 		return fmt.Errorf("%w: Limits.RateBurst %d is below 1", ErrConfig, l.RateBurst)
+	case l.MaxHistoryMessages < 1:
+		return fmt.Errorf("%w: Limits.MaxHistoryMessages %d is below 1", ErrConfig, l.MaxHistoryMessages)
+	case l.HistoryTimeout < 100*time.Millisecond:
+		return fmt.Errorf("%w: Limits.HistoryTimeout %s is shorter than 100ms", ErrConfig, l.HistoryTimeout)
 	}
 	return nil
 }

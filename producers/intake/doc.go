@@ -14,6 +14,13 @@
 //   - receipts live in the KPP_RECEIPTS bucket ([ReceiptsBucket]), keyed by
 //     department and idempotency key.
 //
+// A read of stored messages counts the messages on its subject, refuses
+// more than [Limits.MaxHistoryMessages] ([ErrHistoryTooLong]), and reads
+// them through a short-lived consumer that it deletes before returning,
+// also when the request is cancelled; each read has [Limits.HistoryTimeout]
+// and at most [MaxConcurrentReads] run at once. No read leaves state on the
+// server.
+//
 // Submissions go through producers/submit: every record is validated by
 // its schema (with [Config.Now], so a month in the future is refused), its
 // ownership is checked against KPP_PROJECTS, and only then is anything

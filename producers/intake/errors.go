@@ -17,4 +17,9 @@ var (
 	// (projects, history, receipts); the request gets 503 and can be
 	// retried with the same idempotency key.
 	ErrNATS = errors.New("NATS JetStream request failed")
+	// ErrHistoryTooLong is returned when a read of the history would take
+	// more stored messages than [Limits.MaxHistoryMessages]; nothing was
+	// read. The request gets 503 history_too_long: retrying does not
+	// help, the operator raises the limit.
+	ErrHistoryTooLong = errors.New("history longer than the intake reads at once")
 )

@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/keyproject/kpp/producers/submit"
 	"github.com/keyproject/kpp/schema"
 )
@@ -224,7 +222,7 @@ func dedupe(ps []submit.Problem) []submit.Problem {
 
 // history caches what a submission needs to know of each project.
 type history struct {
-	js         jetstream.JetStream
+	rd         reader
 	dept       string
 	owners     map[string]string
 	reports    map[string][]Report
@@ -236,7 +234,7 @@ func (h *history) owner(ctx context.Context, project string) (string, error) {
 	if o, ok := h.owners[project]; ok {
 		return o, nil
 	}
-	o, err := owner(ctx, h.js, project)
+	o, err := owner(ctx, h.rd.js, project)
 	if err != nil {
 		return "", err
 	}
@@ -248,7 +246,7 @@ func (h *history) reportsOf(ctx context.Context, project string) ([]Report, erro
 	if rs, ok := h.reports[project]; ok {
 		return rs, nil
 	}
-	rs, err := LoadReports(ctx, h.js, h.dept, project)
+	rs, err := loadProjectReports(ctx, h.rd, h.dept, project)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +258,7 @@ func (h *history) milestonesOf(ctx context.Context, project string) (map[string]
 	if ms, ok := h.milestones[project]; ok {
 		return ms, nil
 	}
-	ms, err := loadMilestones(ctx, h.js, h.dept, project)
+	ms, err := loadMilestones(ctx, h.rd, h.dept, project)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +268,7 @@ func (h *history) milestonesOf(ctx context.Context, project string) (map[string]
 
 func (h *history) project(ctx context.Context, id string) (Project, bool, error) {
 	if h.projects == nil {
-		ps, err := LoadProjects(ctx, h.js, h.dept)
+		ps, err := loadProjects(ctx, h.rd, h.dept)
 		if err != nil {
 			return Project{}, false, err
 		}
@@ -290,7 +288,7 @@ const prefetchAt = 10
 
 // prefetch reads the reports of the department's projects in one pass.
 func (h *history) prefetch(ctx context.Context, projects map[string]bool) error {
-	all, err := loadReports(ctx, h.js, schema.SubjectFor(h.dept, schema.KindInvestment, "*"))
+	all, err := loadReports(ctx, h.rd, schema.SubjectFor(h.dept, schema.KindInvestment, "*"))
 	if err != nil {
 		return err
 	}
@@ -300,8 +298,8 @@ func (h *history) prefetch(ctx context.Context, projects map[string]bool) error 
 	return nil
 }
 
-func newHistory(js jetstream.JetStream, dept string) *history {
-	return &history{js: js, dept: dept, owners: map[string]string{}, reports: map[string][]Report{}, milestones: map[string]map[string]milestoneState{}}
+func newHistory(rd reader, dept string) *history {
+	return &history{rd: rd, dept: dept, owners: map[string]string{}, reports: map[string][]Report{}, milestones: map[string]map[string]milestoneState{}}
 }
 
 // prepare applies the department, the source and the revisions to the
@@ -311,7 +309,7 @@ func newHistory(js jetstream.JetStream, dept string) *history {
 // coordinates. Records of projects the department does not own are left to
 // submit's ownership check.
 func (s *Server) prepare(ctx context.Context, x *input) ([]submit.Problem, error) {
-	h := newHistory(s.js, x.dept.ID)
+	h := newHistory(s.reader(), x.dept.ID)
 	var probs []submit.Problem
 	add := func(line int, fe schema.FieldError) {
 		probs = append(probs, submit.Problem{File: x.in.Name, Line: line, FieldError: fe})

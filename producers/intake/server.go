@@ -141,6 +141,7 @@ const (
 	codeConflict       = "conflict"
 	codeNotImplemented = "not_configured"
 	codeUnavailable    = "unavailable"
+	codeHistoryTooLong = "history_too_long"
 	codeInternal       = "internal"
 )
 
@@ -184,6 +185,12 @@ func writeError(w http.ResponseWriter, status int, code, en, zh string) {
 // failure answers an unexpected error: 503 for NATS, 500 otherwise.
 func (s *Server) failure(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	if errors.Is(err, ErrHistoryTooLong) {
+		writeError(w, http.StatusServiceUnavailable, codeHistoryTooLong,
+			fmt.Sprintf("the stored history needed for this request has more than %d messages, the most the intake reads at once; nothing was recorded; ask the operator to raise kpp serve --max-history", s.cfg.Limits.MaxHistoryMessages),
+			fmt.Sprintf("本请求需读取的填报历史超过 %d 条（单次读取上限），未保存任何内容；请联系管理员调高 kpp serve --max-history", s.cfg.Limits.MaxHistoryMessages))
+		return
+	}
 	if errors.Is(err, ErrNATS) {
 		w.Header().Set("Retry-After", "5")
 		writeError(w, http.StatusServiceUnavailable, codeUnavailable,
@@ -192,6 +199,11 @@ func (s *Server) failure(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	writeError(w, http.StatusInternalServerError, codeInternal, "internal error; the operator can find it in the logs", "服务器内部错误，请联系管理员查看日志")
+}
+
+// reader reads stored messages within the server's history limits.
+func (s *Server) reader() reader {
+	return reader{js: s.js, max: s.cfg.Limits.MaxHistoryMessages, timeout: s.cfg.Limits.HistoryTimeout}
 }
 
 // tooLarge reports whether err comes from a body over its limit.

@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"sort"
@@ -20,6 +21,42 @@ const fetchWait = 2 * time.Second
 // fetchBatch is how many messages one fetch asks for.
 const fetchBatch = 500
 
+// MaxConcurrentReads is the most reads of stored messages the intake runs
+// at once in one process (all servers together). Each read holds one
+// short-lived consumer on KPP_UPDATES, so this bounds the consumers the
+// intake can hold at any moment, far below the server's per-stream limit
+// (1000 by default) that ingest's durable consumer also counts against. A
+// read beyond it waits for a free slot within its timeout.
+const MaxConcurrentReads = 64
+
+// readInactive is the inactive threshold of a read's consumer: the server
+// removes it by itself if the process dies before deleting it.
+const readInactive = 30 * time.Second
+
+// deleteWait bounds the deletion of a read's consumer, which runs even when
+// the request was cancelled (the client went away).
+const deleteWait = 5 * time.Second
+
+// readSlots is the semaphore of [MaxConcurrentReads].
+var readSlots = make(chan struct{}, MaxConcurrentReads)
+
+// reader reads stored messages of KPP_UPDATES within a message budget
+// and a timeout per read.
+type reader struct {
+	js jetstream.JetStream
+	// max is the most messages one read may return; a subject filter
+	// with more stored is refused with [ErrHistoryTooLong].
+	max int
+	// timeout bounds one read, waiting for a slot included.
+	timeout time.Duration
+}
+
+// defaultReader is the reader of the exported functions: the default
+// limits.
+func defaultReader(js jetstream.JetStream) reader {
+	return reader{js: js, max: DefaultMaxHistoryMessages, timeout: DefaultHistoryTimeout}
+}
+
 // stored is one message of KPP_UPDATES.
 type stored struct {
 	subject  string
@@ -29,10 +66,17 @@ type stored struct {
 }
 
 // readSubjects returns every message of KPP_UPDATES on the subject filter,
-// oldest first, through an ordered consumer (nothing durable is left
-// behind).
-func readSubjects(ctx context.Context, js jetstream.JetStream, filter string) ([]stored, error) {
-	st, err := js.Stream(ctx, schema.UpdatesStream)
+// oldest first. It counts them first (nothing is created for a subject
+// without messages; more than rd.max are refused with [ErrHistoryTooLong]),
+// then reads them through an ephemeral consumer (no acks, in memory) that
+// it deletes before returning — also when ctx is cancelled because the
+// client went away. Should the process die first, the server removes the
+// consumer after [readInactive]. At most [MaxConcurrentReads] reads run at
+// once, and each within rd.timeout.
+func readSubjects(ctx context.Context, rd reader, filter string) (_ []stored, err error) {
+	ctx, cancel := context.WithTimeout(ctx, rd.timeout)
+	defer cancel()
+	st, err := rd.js.Stream(ctx, schema.UpdatesStream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil, nil
 	}
@@ -50,32 +94,74 @@ func readSubjects(ctx context.Context, js jetstream.JetStream, filter string) ([
 	if total == 0 {
 		return nil, nil
 	}
-	c, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{filter},
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	if total > uint64(rd.max) {
+		return nil, fmt.Errorf("%w: %s has %d stored messages and one read takes at most %d; the operator can raise the limit (kpp serve --max-history, intake.Limits.MaxHistoryMessages)",
+			ErrHistoryTooLong, filter, total, rd.max)
+	}
+	select {
+	case readSlots <- struct{}{}:
+		defer func() { <-readSlots }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: read %s: all %d read slots stayed busy: %w", ErrNATS, filter, MaxConcurrentReads, ctx.Err())
+	}
+	// The consumer is created and deleted under a context of their own
+	// (bounded by deleteWait), not the request's: a request cancelled while
+	// the creation is under way must not leave a consumer the server
+	// created after the client stopped waiting for it, nor skip the
+	// deletion. The name is chosen here so that the deletion can name it
+	// whatever the creation answered.
+	name := "kpp_intake_read_" + rand.Text()
+	cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), deleteWait)
+	defer ccancel()
+	defer func() {
+		dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), deleteWait)
+		defer dcancel()
+		derr := st.DeleteConsumer(dctx, name)
+		if derr != nil && !errors.Is(derr, jetstream.ErrConsumerNotFound) && err == nil {
+			// The messages were read; the server removes the consumer
+			// after readInactive anyway, but say so.
+			err = fmt.Errorf("%w: delete the consumer %s that read %s (the server removes it after %s): %w", ErrNATS, name, filter, readInactive, derr)
+		}
+	}()
+	c, err := st.CreateConsumer(cctx, jetstream.ConsumerConfig{
+		Name:              name,
+		Description:       "kpp intake: one read of " + filter + ", deleted when the read ends",
+		FilterSubject:     filter,
+		DeliverPolicy:     jetstream.DeliverAllPolicy,
+		AckPolicy:         jetstream.AckNonePolicy,
+		InactiveThreshold: readInactive,
+		MemoryStorage:     true,
+		Replicas:          1,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: read %s: %w", ErrNATS, filter, err)
+		return nil, fmt.Errorf("%w: create a consumer to read %s: %w", ErrNATS, filter, err)
 	}
 	out := make([]stored, 0, total)
 	for uint64(len(out)) < total {
 		n := int(min(total-uint64(len(out)), fetchBatch))
-		batch, err := c.Fetch(n, jetstream.FetchMaxWait(fetchWait))
+		fctx, fcancel := context.WithTimeout(ctx, fetchWait)
+		batch, err := c.Fetch(n, jetstream.FetchContext(fctx))
 		if err != nil {
+			fcancel()
 			return nil, fmt.Errorf("%w: read %s: %w", ErrNATS, filter, err)
 		}
 		got, last := 0, false
 		for m := range batch.Messages() {
 			md, err := m.Metadata()
 			if err != nil {
+				fcancel()
 				return nil, fmt.Errorf("%w: read %s: metadata: %w", ErrNATS, filter, err)
 			}
 			out = append(out, stored{subject: m.Subject(), data: m.Data(), seq: md.Sequence.Stream, received: md.Timestamp.In(schema.Location())})
 			got++
 			last = md.NumPending == 0
 		}
+		fcancel()
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("%w: read %s: %w", ErrNATS, filter, err)
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w: read %s: stopped at the read's time limit (%s) or because the request ended: %w", ErrNATS, filter, rd.timeout, ctx.Err())
 		}
 		if got == 0 || last {
 			break
@@ -136,10 +222,15 @@ func (p Project) Milestone(id string) (schema.PlannedMilestone, bool) {
 // registration that ingest has not accepted yet is not listed: reports for
 // it would be refused as for an unknown project.
 func LoadProjects(ctx context.Context, js jetstream.JetStream, dept string) ([]Project, error) {
+	return loadProjects(ctx, defaultReader(js), dept)
+}
+
+func loadProjects(ctx context.Context, rd reader, dept string) ([]Project, error) {
+	js := rd.js
 	if !schema.ValidIdentifier(dept) {
 		return nil, fmt.Errorf("department %q is not an identifier", dept)
 	}
-	msgs, err := readSubjects(ctx, js, schema.SubjectFor(dept, schema.KindProject, "*"))
+	msgs, err := readSubjects(ctx, rd, schema.SubjectFor(dept, schema.KindProject, "*"))
 	if err != nil {
 		return nil, err
 	}
@@ -235,12 +326,18 @@ type Report struct {
 // them). A message that is not a valid report of this department and
 // project (one that bypassed the intake) is left out, as ingest would
 // dead-letter it. A revision stored twice (after the duplicate window) is
-// listed once.
+// listed once. It reads at most [DefaultMaxHistoryMessages] messages
+// (more are refused with [ErrHistoryTooLong]) within
+// [DefaultHistoryTimeout], and leaves no consumer behind.
 func LoadReports(ctx context.Context, js jetstream.JetStream, dept, project string) ([]Report, error) {
+	return loadProjectReports(ctx, defaultReader(js), dept, project)
+}
+
+func loadProjectReports(ctx context.Context, rd reader, dept, project string) ([]Report, error) {
 	if !schema.ValidIdentifier(dept) || !schema.ValidIdentifier(project) {
 		return nil, fmt.Errorf("department %q or project %q is not an identifier", dept, project)
 	}
-	byProject, err := loadReports(ctx, js, schema.SubjectFor(dept, schema.KindInvestment, project))
+	byProject, err := loadReports(ctx, rd, schema.SubjectFor(dept, schema.KindInvestment, project))
 	if err != nil {
 		return nil, err
 	}
@@ -249,8 +346,8 @@ func LoadReports(ctx context.Context, js jetstream.JetStream, dept, project stri
 
 // loadReports reads the reports on a subject filter, by project, newest
 // first.
-func loadReports(ctx context.Context, js jetstream.JetStream, filter string) (map[string][]Report, error) {
-	msgs, err := readSubjects(ctx, js, filter)
+func loadReports(ctx context.Context, rd reader, filter string) (map[string][]Report, error) {
+	msgs, err := readSubjects(ctx, rd, filter)
 	if err != nil {
 		return nil, err
 	}
@@ -319,8 +416,8 @@ type milestoneState struct {
 
 // loadMilestones returns the latest (highest revision) update of each of
 // the project's milestones, by milestone id.
-func loadMilestones(ctx context.Context, js jetstream.JetStream, dept, project string) (map[string]milestoneState, error) {
-	msgs, err := readSubjects(ctx, js, schema.SubjectFor(dept, schema.KindMilestone, project))
+func loadMilestones(ctx context.Context, rd reader, dept, project string) (map[string]milestoneState, error) {
+	msgs, err := readSubjects(ctx, rd, schema.SubjectFor(dept, schema.KindMilestone, project))
 	if err != nil {
 		return nil, err
 	}
@@ -347,11 +444,15 @@ func loadMilestones(ctx context.Context, js jetstream.JetStream, dept, project s
 // the previous month's year-to-date. `kpp template xlsx` and the download
 // link both use it.
 func LoadTemplateInput(ctx context.Context, js jetstream.JetStream, dept Department, period schema.Period) (TemplateInput, error) {
-	projects, err := LoadProjects(ctx, js, dept.ID)
+	return loadTemplateInput(ctx, defaultReader(js), dept, period)
+}
+
+func loadTemplateInput(ctx context.Context, rd reader, dept Department, period schema.Period) (TemplateInput, error) {
+	projects, err := loadProjects(ctx, rd, dept.ID)
 	if err != nil {
 		return TemplateInput{}, err
 	}
-	reports, err := loadReports(ctx, js, schema.SubjectFor(dept.ID, schema.KindInvestment, "*"))
+	reports, err := loadReports(ctx, rd, schema.SubjectFor(dept.ID, schema.KindInvestment, "*"))
 	if err != nil {
 		return TemplateInput{}, err
 	}

@@ -304,12 +304,12 @@ func (s *Server) webProjects(w http.ResponseWriter, r *http.Request) {
 		s.message(w, r, sess, http.StatusBadRequest, pick(b.Lang, "报告期应为 YYYY-MM，如 2025-09", "the month must be YYYY-MM, e.g. 2025-09"))
 		return
 	}
-	ps, err := LoadProjects(r.Context(), s.js, sess.Dept)
+	ps, err := loadProjects(r.Context(), s.reader(), sess.Dept)
 	if err != nil {
 		s.webFailure(w, r, sess, err)
 		return
 	}
-	reports, err := loadReports(r.Context(), s.js, schema.SubjectFor(sess.Dept, schema.KindInvestment, "*"))
+	reports, err := loadReports(r.Context(), s.reader(), schema.SubjectFor(sess.Dept, schema.KindInvestment, "*"))
 	if err != nil {
 		s.webFailure(w, r, sess, err)
 		return
@@ -325,6 +325,13 @@ func (s *Server) webProjects(w http.ResponseWriter, r *http.Request) {
 func (s *Server) webFailure(w http.ResponseWriter, r *http.Request, sess *session, err error) {
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	lang := s.language(w, r)
+	if errors.Is(err, ErrHistoryTooLong) {
+		n := s.cfg.Limits.MaxHistoryMessages
+		s.message(w, r, sess, http.StatusServiceUnavailable, pick(lang,
+			fmt.Sprintf("本页需读取的填报历史超过 %d 条（单次读取上限），未保存任何内容；请联系管理员调高 kpp serve --max-history。", n),
+			fmt.Sprintf("The stored history this page needs has more than %d messages, the most the intake reads at once; nothing was recorded. Ask the operator to raise kpp serve --max-history.", n)))
+		return
+	}
 	if errors.Is(err, ErrNATS) {
 		w.Header().Set("Retry-After", "5")
 		s.message(w, r, sess, http.StatusServiceUnavailable, tr(lang, "unavailable"))
@@ -346,7 +353,7 @@ func (s *Server) ownedProject(w http.ResponseWriter, r *http.Request, sess *sess
 		s.message(w, r, sess, http.StatusForbidden, fmt.Sprintf(tr(lang, "project.forbid"), id))
 		return Project{}, false
 	}
-	ps, err := LoadProjects(r.Context(), s.js, sess.Dept)
+	ps, err := loadProjects(r.Context(), s.reader(), sess.Dept)
 	if err != nil {
 		s.webFailure(w, r, sess, err)
 		return Project{}, false
@@ -400,7 +407,7 @@ type formPage struct {
 // formState loads what the form shows besides the values: the month's
 // latest revision, last month's year to date, the milestones.
 func (s *Server) formState(r *http.Request, p Project, period schema.Period, page *formPage) (map[string]milestoneState, error) {
-	reports, err := LoadReports(r.Context(), s.js, page.Dept.ID, p.ID)
+	reports, err := loadProjectReports(r.Context(), s.reader(), page.Dept.ID, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +425,7 @@ func (s *Server) formState(r *http.Request, p Project, period schema.Period, pag
 	if plan, ok := p.AnnualPlan(period.Year); ok {
 		page.AnnualPlan = plan.StringFixed(schema.MaxScale)
 	}
-	states, err := loadMilestones(r.Context(), s.js, page.Dept.ID, p.ID)
+	states, err := loadMilestones(r.Context(), s.reader(), page.Dept.ID, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -675,7 +682,7 @@ func (s *Server) webReceipt(w http.ResponseWriter, r *http.Request) {
 		s.message(w, r, sess, http.StatusNotFound, tr(b.Lang, "receipt.notfound"))
 		return
 	}
-	ps, err := LoadProjects(r.Context(), s.js, sess.Dept)
+	ps, err := loadProjects(r.Context(), s.reader(), sess.Dept)
 	if err != nil {
 		s.webFailure(w, r, sess, err)
 		return
@@ -710,7 +717,7 @@ func (s *Server) webHistory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rs, err := LoadReports(r.Context(), s.js, sess.Dept, p.ID)
+	rs, err := loadProjectReports(r.Context(), s.reader(), sess.Dept, p.ID)
 	if err != nil {
 		s.webFailure(w, r, sess, err)
 		return
@@ -828,7 +835,7 @@ func (s *Server) webTemplate(w http.ResponseWriter, r *http.Request) {
 		s.message(w, r, sess, http.StatusBadRequest, pick(lang, "报告期应为 YYYY-MM，如 2025-09", "the month must be YYYY-MM, e.g. 2025-09"))
 		return
 	}
-	in, err := LoadTemplateInput(r.Context(), s.js, sess.department(), period)
+	in, err := loadTemplateInput(r.Context(), s.reader(), sess.department(), period)
 	if err != nil {
 		s.webFailure(w, r, sess, err)
 		return
