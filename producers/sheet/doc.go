@@ -75,4 +75,15 @@
 // the row, and [Upload.Locate] names their cell too. File problems — not a
 // spreadsheet, no header row, an unknown column, more rows than
 // [Options.MaxRows] (default 5000) — are in submit.Input.Problems.
+//
+// # Budgets
+//
+// A workbook is read as a stream within budgets, so that an upload costs
+// bounded memory whatever it unzips to: [Options.MaxUnzippedBytes] (64 MiB,
+// from the sizes the zip declares), [MaxOtherPartsBytes] for the parts held
+// in memory, [Options.MaxCells] cells with a value and shared strings,
+// [MaxColumns] columns, [MaxTextBytes] of cell text, and [Options.MaxRows]
+// report rows. Worksheets and shared strings larger than 1 MiB are unzipped
+// to temporary files. The first budget exceeded refuses the file (rule
+// [RuleTooLarge] or [RuleTooManyRows]) and the rest is not read.
 package sheet

@@ -27,6 +27,9 @@ const (
 	RuleFormula schema.Rule = "formula"
 	// RuleTooManyRows: the sheet has more report rows than [Options.MaxRows].
 	RuleTooManyRows schema.Rule = "too_many_rows"
+	// RuleTooLarge: a workbook exceeds a budget of the reader (unzipped
+	// size, cells, columns, text): refused as soon as it is exceeded.
+	RuleTooLarge schema.Rule = "too_large"
 	// RuleOtherDepartment: a row names a department other than the signed-in
 	// one ([Options.DepartmentID]).
 	RuleOtherDepartment schema.Rule = "other_department"

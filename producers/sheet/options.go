@@ -16,8 +16,12 @@ const (
 	// file.
 	DefaultMaxBytes = 16 << 20
 	// DefaultMaxUnzippedBytes is the most an .xlsx file may expand to when
-	// unzipped (256 MiB), a guard against zip bombs.
-	DefaultMaxUnzippedBytes = 256 << 20
+	// unzipped (64 MiB), a guard against zip bombs. A 5000-row report sheet
+	// unzips to about 3 MiB.
+	DefaultMaxUnzippedBytes = 64 << 20
+	// DefaultMaxCells is the most cells with a value the report sheet may
+	// hold (250,000: 5000 rows of 50 columns).
+	DefaultMaxCells = 250_000
 	// HeaderSearchRows is how many rows from the top of a sheet are searched
 	// for the header row (title rows, 填报单位 and 单位 lines come first).
 	HeaderSearchRows = 30
@@ -45,9 +49,14 @@ type Options struct {
 	MaxRows int
 	// MaxBytes is the largest file accepted. Default [DefaultMaxBytes].
 	MaxBytes int64
-	// MaxUnzippedBytes is the most an .xlsx file may unzip to. Default
+	// MaxUnzippedBytes is the most an .xlsx file may unzip to (the sizes
+	// its parts declare, which unzipping enforces). Default
 	// [DefaultMaxUnzippedBytes].
 	MaxUnzippedBytes int64
+	// MaxCells is the most cells with a value the sheet read may hold, and
+	// the most strings the workbook's shared-strings table may hold.
+	// Default [DefaultMaxCells].
+	MaxCells int
 	// Now is the clock against which periods are checked (a month that has
 	// not started yet is refused). Default time.Now.
 	Now func() time.Time
@@ -62,6 +71,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxUnzippedBytes == 0 {
 		o.MaxUnzippedBytes = DefaultMaxUnzippedBytes
+	}
+	if o.MaxCells == 0 {
+		o.MaxCells = DefaultMaxCells
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -83,6 +95,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("%w: MaxBytes %d is below 1; expected a positive size in bytes (0 means %d)", ErrOptions, o.MaxBytes, DefaultMaxBytes)
 	case o.MaxUnzippedBytes < 1:
 		return fmt.Errorf("%w: MaxUnzippedBytes %d is below 1; expected a positive size in bytes (0 means %d)", ErrOptions, o.MaxUnzippedBytes, DefaultMaxUnzippedBytes)
+	case o.MaxCells < 1:
+		return fmt.Errorf("%w: MaxCells %d is below 1; expected a positive number of cells (0 means %d)", ErrOptions, o.MaxCells, DefaultMaxCells)
 	}
 	return nil
 }

@@ -268,16 +268,28 @@ type table struct {
 
 // collector turns a stream of rows into a table.
 type collector struct {
-	rd    *reader
-	t     table
-	found bool
-	h     *header
-	probs []submit.Problem
+	rd     *reader
+	t      table
+	found  bool
+	h      *header
+	probs  []submit.Problem
+	text   int   // bytes of the cells read so far
+	budget error // a budget exceeded (MaxTextBytes); reading stopped
 }
 
 // add takes the next row; it returns false when the header was not found
-// in the first HeaderSearchRows rows (nothing more is needed).
+// in the first HeaderSearchRows rows, or when more than MaxRows report
+// rows or MaxTextBytes of text were read (nothing more is needed).
 func (c *collector) add(num int, cells []string) bool {
+	if c.rd.sheet != "" {
+		for _, s := range cells {
+			c.text += len(s)
+		}
+		if c.text > MaxTextBytes {
+			c.budget = c.rd.textBudget(c.rd.sheet)
+			return false
+		}
+	}
 	if blank(cells) {
 		return c.found || num <= HeaderSearchRows
 	}
@@ -304,9 +316,10 @@ func (c *collector) add(num int, cells []string) bool {
 		c.t.first = num
 	}
 	c.t.last = num
-	if c.t.count <= c.rd.opts.MaxRows {
-		c.t.data = append(c.t.data, r)
+	if c.t.count > c.rd.opts.MaxRows {
+		return false // refused: the rest is not read
 	}
+	c.t.data = append(c.t.data, r)
 	return true
 }
 
@@ -354,12 +367,13 @@ func (rd *reader) process(c *collector) {
 		return
 	}
 	if c.t.count > rd.opts.MaxRows {
+		// Reading stopped at the first row past the limit (c.t.last).
 		limit := strconv.Itoa(rd.opts.MaxRows)
-		n := strconv.Itoa(c.t.count)
+		first, last := strconv.Itoa(c.t.first), strconv.Itoa(c.t.last)
 		in.Problems = append(in.Problems, submit.Problem{File: rd.name, FieldError: schema.FieldError{
-			Value: n, Rule: RuleTooManyRows,
-			MessageEn: "has " + n + " report rows" + rd.where() + " (rows " + strconv.Itoa(c.t.first) + "-" + strconv.Itoa(c.t.last) + "); at most " + limit + " are accepted in one upload; split the rows into files of at most " + limit,
-			MessageZh: rd.whereZh() + "共有" + n + "行数据（第" + strconv.Itoa(c.t.first) + "-" + strconv.Itoa(c.t.last) + "行），每次上传最多" + limit + "行，请拆分为多个文件"}})
+			Value: strconv.Itoa(c.t.count), Rule: RuleTooManyRows,
+			MessageEn: "has more than " + limit + " report rows" + rd.where() + " (rows " + first + "-" + last + " and maybe more: reading stopped at row " + last + "); at most " + limit + " are accepted in one upload; split the rows into files of at most " + limit,
+			MessageZh: rd.whereZh() + "数据超过" + limit + "行（第" + first + "-" + last + "行，读到第" + last + "行时停止），每次上传最多" + limit + "行，请拆分为多个文件"}})
 		return
 	}
 	for _, col := range c.h.columns {

@@ -253,7 +253,8 @@ func TestRowLimit(t *testing.T) {
 		t.Errorf("last record line %d project %s", last.Line, last.Event.Project())
 	}
 	up = read(t, "big.xlsx", data, opts())
-	wantProblems(t, up, "big.xlsx: \"10000\": has 10000 report rows in sheet 月报 (rows 4-10003); at most 5000 are accepted in one upload; split the rows into files of at most 5000 (工作表“月报”共有10000行数据（第4-10003行），每次上传最多5000行，请拆分为多个文件)")
+	// Reading stops at the first row past the limit: the rest is not read.
+	wantProblems(t, up, "big.xlsx: \"5001\": has more than 5000 report rows in sheet 月报 (rows 4-5004 and maybe more: reading stopped at row 5004); at most 5000 are accepted in one upload; split the rows into files of at most 5000 (工作表“月报”数据超过5000行（第4-5004行，读到第5004行时停止），每次上传最多5000行，请拆分为多个文件)")
 	if up.Input.Problems[0].Rule != sheet.RuleTooManyRows || len(up.Input.Records) != 0 {
 		t.Errorf("rule %q, %d records", up.Input.Problems[0].Rule, len(up.Input.Records))
 	}
@@ -286,7 +287,8 @@ func TestOptionsRejected(t *testing.T) {
 		{sheet.Options{Source: "Excel"}, `invalid sheet reader options: Source "Excel" is not a source name; expected lower-case letters such as xlsx, csv, web`},
 		{sheet.Options{MaxRows: -1}, `invalid sheet reader options: MaxRows -1 is below 1; expected a positive row limit (0 means 5000)`},
 		{sheet.Options{MaxBytes: -1}, `invalid sheet reader options: MaxBytes -1 is below 1; expected a positive size in bytes (0 means 16777216)`},
-		{sheet.Options{MaxUnzippedBytes: -1}, `invalid sheet reader options: MaxUnzippedBytes -1 is below 1; expected a positive size in bytes (0 means 268435456)`},
+		{sheet.Options{MaxUnzippedBytes: -1}, `invalid sheet reader options: MaxUnzippedBytes -1 is below 1; expected a positive size in bytes (0 means 67108864)`},
+		{sheet.Options{MaxCells: -1}, `invalid sheet reader options: MaxCells -1 is below 1; expected a positive number of cells (0 means 250000)`},
 	} {
 		_, err := sheet.Read("x.xlsx", strings.NewReader(""), c.o)
 		if !errors.Is(err, sheet.ErrOptions) || err.Error() != c.want {

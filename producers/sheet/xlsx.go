@@ -3,6 +3,7 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -12,25 +13,22 @@ import (
 	"github.com/keyproject/kpp/producers/submit"
 )
 
-// xlsxInfo answers cellInfo from an open workbook.
+// xlsxInfo answers cellInfo from the streaming pass over the sheet's XML
+// (scanMeta): excelize's cell getters would load the whole sheet.
 type xlsxInfo struct {
-	f        *excelize.File
-	sheet    string
+	meta     *sheetMeta
 	date1904 bool
 }
 
-func (x *xlsxInfo) ref(r row, col int) string { return colName(col) + strconv.Itoa(r.num) }
-
 func (x *xlsxInfo) formula(r row, col int) (string, error) {
-	return x.f.GetCellFormula(x.sheet, x.ref(r, col))
+	return x.meta.cell(r.num, col+1).formula, nil
 }
 
 func (x *xlsxInfo) numeric(r row, col int) bool {
 	if strings.TrimSpace(r.cell(col)) == "" {
 		return false
 	}
-	t, err := x.f.GetCellType(x.sheet, x.ref(r, col))
-	return err == nil && (t == excelize.CellTypeUnset || t == excelize.CellTypeNumber)
+	return x.meta.cell(r.num, col+1).numeric
 }
 
 func (x *xlsxInfo) serialTime(f float64) (time.Time, bool) {
@@ -38,34 +36,76 @@ func (x *xlsxInfo) serialTime(f float64) (time.Time, bool) {
 	return t, err == nil
 }
 
-// readXLSX reads the report sheet of a workbook.
+// readXLSX reads the report sheet of a workbook within the budgets: the
+// parts' declared sizes are checked first; worksheets and shared strings
+// larger than streamPartBytes are unzipped to temporary files and
+// streamed; a pass over the sheet's XML counts its cells (scanMeta), and
+// the rows are then streamed (scan) until MaxRows report rows are passed.
 func (rd *reader) readXLSX(data []byte) {
-	if n := unzippedSize(data); n > uint64(rd.opts.MaxUnzippedBytes) {
-		rd.fileProblem(submit.RuleFile,
-			"unzips to "+strconv.FormatUint(n, 10)+" bytes, more than the "+size(rd.opts.MaxUnzippedBytes)+" a workbook may expand to; expected an ordinary .xlsx workbook (one that expands this much is refused as a possible zip bomb)",
-			"解压后为"+strconv.FormatUint(n, 10)+"字节，超过工作簿解压上限"+sizeZh(rd.opts.MaxUnzippedBytes)+"，已拒收（可能是恶意压缩文件）")
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err == nil {
+		err = rd.checkParts(zr)
+	}
+	if rd.budgetProblem(err) {
 		return
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
-		UnzipSizeLimit:    rd.opts.MaxUnzippedBytes,
-		UnzipXMLSizeLimit: min(rd.opts.MaxUnzippedBytes, excelize.StreamChunkSize),
-	})
-	if err != nil {
-		rd.fileProblem(submit.RuleFile,
-			"cannot be read as an .xlsx workbook: its parts are missing or damaged ("+err.Error()+"); open it in Excel or WPS and save it again as .xlsx",
-			"无法作为 .xlsx 工作簿读取：文件内容缺失或损坏（"+err.Error()+"）；请用Excel或WPS打开后重新另存为 .xlsx")
-		return
+	var f *excelize.File
+	if err == nil {
+		f, err = excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+			UnzipSizeLimit:    rd.opts.MaxUnzippedBytes,
+			UnzipXMLSizeLimit: min(rd.opts.MaxUnzippedBytes, streamPartBytes),
+		})
 	}
-	defer f.Close()
-	info := &xlsxInfo{f: f}
+	if err == nil {
+		defer f.Close()
+		parts := newZipParts(zr)
+		err = countStrings(parts, rd.opts.MaxCells)
+		if rd.budgetProblem(err) {
+			return
+		}
+		var sheetPart map[string]string
+		if err == nil {
+			sheetPart, err = sheetParts(parts)
+		}
+		if err == nil {
+			rd.readBook(f, parts, sheetPart)
+			return
+		}
+	}
+	rd.fileProblem(submit.RuleFile,
+		"cannot be read as an .xlsx workbook: its parts are missing or damaged ("+err.Error()+"); open it in Excel or WPS and save it again as .xlsx",
+		"无法作为 .xlsx 工作簿读取：文件内容缺失或损坏（"+err.Error()+"）；请用Excel或WPS打开后重新另存为 .xlsx")
+}
+
+// budgetProblem records a budget exceeded as the file's problem.
+func (rd *reader) budgetProblem(err error) bool {
+	var b *errBudget
+	if !errors.As(err, &b) {
+		return false
+	}
+	rd.fileProblem(RuleTooLarge, b.en, b.zh)
+	return true
+}
+
+// meta runs scanMeta on a sheet (rows > 0: its first rows only).
+func (rd *reader) meta(parts zipParts, sheetPart map[string]string, sheet string, rows int) (*sheetMeta, error) {
+	zf := parts.get(sheetPart[sheet])
+	if zf == nil {
+		return nil, errors.New("the worksheet part of sheet " + sheet + " is missing")
+	}
+	return rd.scanMeta(zf, sheet, rows)
+}
+
+func (rd *reader) readBook(f *excelize.File, parts zipParts, sheetPart map[string]string) {
+	info := &xlsxInfo{}
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		info.date1904 = *props.Date1904
 	}
-	sheet, others, ok := rd.chooseSheet(f)
+	sheet, others, ok := rd.chooseSheet(f, parts, sheetPart)
 	if !ok {
 		return
 	}
-	rd.sheet, info.sheet, rd.info = sheet, sheet, info
+	rd.sheet, rd.info = sheet, info
 	rd.up.Sheet = sheet
 	if len(others) > 0 {
 		list := strings.Join(others, ", ")
@@ -73,13 +113,26 @@ func (rd *reader) readXLSX(data []byte) {
 			"read sheet "+sheet+"; sheet(s) "+list+" also have a header row and were not read (upload each as its own file)",
 			"已读取工作表“"+sheet+"”；工作表“"+strings.Join(others, "”“")+"”也有表头，未读取（请分别上传）")
 	}
+	meta, err := rd.meta(parts, sheetPart, sheet, 0)
+	if rd.budgetProblem(err) {
+		return
+	}
+	if err != nil {
+		rd.unreadable(err)
+		return
+	}
+	info.meta = meta
 	c := &collector{rd: rd}
 	if err := rd.scan(f, sheet, c.add); err != nil {
 		rd.unreadable(err)
 		return
 	}
+	if c.budget != nil {
+		rd.budgetProblem(c.budget)
+		return
+	}
 	if c.found {
-		merge(f, sheet, c)
+		merge(meta, c)
 	}
 	rd.process(c)
 }
@@ -115,7 +168,7 @@ func (rd *reader) scan(f *excelize.File, sheet string, add func(num int, cells [
 // chooseSheet picks the sheet to read: Options.Sheet; else 月报 when it
 // has a header row; else the first visible sheet with a header row. others
 // are the other sheets with a header row.
-func (rd *reader) chooseSheet(f *excelize.File) (sheet string, others []string, ok bool) {
+func (rd *reader) chooseSheet(f *excelize.File, parts zipParts, sheetPart map[string]string) (sheet string, others []string, ok bool) {
 	list := f.GetSheetList()
 	if s := rd.opts.Sheet; s != "" {
 		for _, name := range list {
@@ -130,6 +183,14 @@ func (rd *reader) chooseSheet(f *excelize.File) (sheet string, others []string, 
 	var withHeader []string
 	for _, name := range list {
 		if v, err := f.GetSheetVisible(name); err == nil && !v {
+			continue
+		}
+		// The header search streams the first rows only, after a pass
+		// that checks their cells against the budgets.
+		if _, err := rd.meta(parts, sheetPart, name, HeaderSearchRows); err != nil {
+			if rd.budgetProblem(err) {
+				return "", nil, false
+			}
 			continue
 		}
 		found := false
@@ -163,12 +224,12 @@ func (rd *reader) chooseSheet(f *excelize.File) (sheet string, others []string, 
 }
 
 // merge gives the cells of a range merged down a column, below the
-// header, the value of the range's top cell, as Excel shows it: a 报告期
+// header, the value (and type) of the range's top cell, as Excel shows it: a 报告期
 // merged down the column counts for every row it covers. Ranges merged
 // across columns only (a category heading) are left as they are.
-func merge(f *excelize.File, sheet string, c *collector) {
-	ranges, err := f.GetMergeCells(sheet, true)
-	if err != nil || len(ranges) == 0 {
+func merge(meta *sheetMeta, c *collector) {
+	ranges := meta.merges
+	if len(ranges) == 0 {
 		return
 	}
 	byNum := make(map[int]int, len(c.t.data))
@@ -176,8 +237,9 @@ func merge(f *excelize.File, sheet string, c *collector) {
 		byNum[r.num] = i
 	}
 	for _, m := range ranges {
-		c1, r1, err1 := excelize.CellNameToCoordinates(m.GetStartAxis())
-		c2, r2, err2 := excelize.CellNameToCoordinates(m.GetEndAxis())
+		from, to, _ := strings.Cut(m, ":")
+		c1, r1, err1 := excelize.CellNameToCoordinates(from)
+		c2, r2, err2 := excelize.CellNameToCoordinates(to)
 		if err1 != nil || err2 != nil || r1 <= c.t.head.num || r2 <= r1 {
 			continue
 		}
@@ -201,22 +263,9 @@ func merge(f *excelize.File, sheet string, c *collector) {
 				}
 				if r.cells[col] == "" {
 					r.cells[col] = v
+					meta.inherit(rn, col+1, r1)
 				}
 			}
 		}
 	}
-}
-
-// unzippedSize is the sum of the sizes the zip's entries declare (excelize
-// enforces the limit again while it unzips).
-func unzippedSize(data []byte) uint64 {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return 0
-	}
-	var n uint64
-	for _, f := range zr.File {
-		n += f.UncompressedSize64
-	}
-	return n
 }
