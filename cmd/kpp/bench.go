@@ -15,7 +15,7 @@ import (
 
 type benchCmd struct {
 	Events        int           `name:"events" default:"50000" help:"Investment reports in each ingest run: the JetStream ceiling, the plain consumer and kpp end to end."`
-	History       int           `name:"history" default:"0" help:"Also store this many earlier reports (ten years of other projects, written straight into ClickHouse) and measure kpp again against its rate into the empty database, e.g. 20000000. 0 skips."`
+	History       int           `name:"history" default:"0" help:"Also store this many earlier reports (the ten years before, other projects, written straight into ClickHouse) and measure kpp again against its rate into the empty database, e.g. 20000000. 0 skips."`
 	Latency       time.Duration `name:"latency" default:"0s" help:"Also publish single reports at --latency-rate for this long and print publish → queryable p50/p99/max, e.g. 30s. 0 skips."`
 	LatencyRate   int           `name:"latency-rate" default:"1000" help:"Reports a second of the --latency run."`
 	Burst         int           `name:"burst" default:"0" help:"Also publish a month-end burst of this many reports at once, ingested by kpp serve as its own process, and print the time and its resident memory, e.g. 1000000. 0 skips."`
@@ -44,9 +44,10 @@ Always, in one run, --events reports each:
       ingester checks, dedupes, stores and acks; first publish to last ack.
 
 By flag:
-  --history N   store N earlier reports (ten years of other projects, the
-      months measured among them) and measure kpp again: the ratio to its
-      rate into the empty database shows what history costs ingest.
+  --history N   store N earlier reports (the ten years before the year
+      measured, other projects), let ClickHouse merge them, and measure kpp
+      again: the ratio to its rate into the empty database shows what
+      history costs ingest.
   --latency D   single reports at --latency-rate for D; for each, publish →
       found in ClickHouse (polled every 10ms): p50, p99, max.
   --burst N     N reports published at once and ingested by kpp serve in its

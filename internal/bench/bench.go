@@ -226,11 +226,19 @@ func freshStore(ctx context.Context, dsn string) (*chstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := st.Conn().Exec(ctx, "DROP DATABASE IF EXISTS `"+st.Database()+"`"); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("bench: drop database %s: %w", st.Database(), err)
+	// Dropping a database of many parts can outlast a read timeout while
+	// ClickHouse finishes its merges; try again a few times.
+	var dropErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		if dropErr = st.Conn().Exec(ctx, "DROP DATABASE IF EXISTS `"+st.Database()+"`"); dropErr == nil {
+			break
+		}
+		time.Sleep(2 * time.Second)
 	}
 	st.Close()
+	if dropErr != nil {
+		return nil, fmt.Errorf("bench: drop database %s: %w", st.Database(), dropErr)
+	}
 	if st, err = chstore.Open(ctx, dsn, nil); err != nil {
 		return nil, err
 	}

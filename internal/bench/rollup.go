@@ -287,7 +287,7 @@ func waitMerged(ctx context.Context, conn driver.Conn, db string, limit time.Dur
 	for {
 		var n uint64
 		if err := conn.QueryRow(ctx, "SELECT count() FROM system.merges WHERE database = ?", db).Scan(&n); err != nil {
-			return fmt.Errorf("bench: rollups: read the running merges: %w", err)
+			return fmt.Errorf("bench: read the running merges: %w", err)
 		}
 		if n == 0 || time.Now().After(deadline) {
 			return nil
