@@ -342,29 +342,11 @@ func Load(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) (*Board
 	b := &Board{Period: p}
 
 	err := each(ctx, conn, what("dispatch_projects"), query("load_projects"), args, func(rows driver.Rows) error {
-		var r ProjectRow
-		var reportPeriod, status, prev, change, runID string
-		var reported uint8
-		var overdue, streak uint16
-		var maxDays uint32
+		var runID string
 		var cutoff, computed time.Time
-		if err := rows.Scan(&r.ProjectID, &r.NameZh, &r.Region, &r.Category, &r.DepartmentID, &r.DepartmentName,
-			&r.Stage, &reportPeriod, &reported, &r.ReportRevision, &r.PeriodCompletedWan, &r.MonthCompletedWan,
-			&r.YTDCompletedWan, &r.AnnualPlanWan, &r.CompletionPct, &r.TimeProgressPct, &r.GapPP, &overdue, &maxDays,
-			&status, &r.ReasonZh, &r.ReasonEn, &streak, &prev, &change, &cutoff, &computed, &runID); err != nil {
+		r, err := scanProject(rows, &cutoff, &computed, &runID)
+		if err != nil {
 			return err
-		}
-		if reportPeriod != "" {
-			rp, err := schema.ParsePeriod(reportPeriod)
-			if err != nil {
-				return fmt.Errorf("project %s: stored report_period: %w", r.ProjectID, err)
-			}
-			r.ReportPeriod = rp
-		}
-		r.Reported, r.OverdueMilestones, r.MaxOverdueDays = reported == 1, int(overdue), int(maxDays)
-		r.Status, r.ShortStreak, r.Change = rating.Status(status), int(streak), Change(change)
-		if prev != "none" {
-			r.PrevStatus = rating.Status(prev)
 		}
 		if computed.After(b.ComputedAt) {
 			b.ComputedAt, b.RunID = computed.In(schema.Location()), runID
@@ -580,6 +562,36 @@ func scanReporting(rows driver.Rows) (ReportingRow, error) {
 	r.Deadline = r.Deadline.In(schema.Location())
 	if first != nil {
 		r.FirstReceivedAt = first.In(schema.Location())
+	}
+	return r, nil
+}
+
+// scanProject reads a row of dispatch_projects in the column order of
+// sql/load_projects.sql up to change; extra receives the columns after it.
+func scanProject(rows driver.Rows, extra ...any) (ProjectRow, error) {
+	var r ProjectRow
+	var reportPeriod, status, prev, change string
+	var reported uint8
+	var overdue, streak uint16
+	var maxDays uint32
+	dest := append([]any{&r.ProjectID, &r.NameZh, &r.Region, &r.Category, &r.DepartmentID, &r.DepartmentName,
+		&r.Stage, &reportPeriod, &reported, &r.ReportRevision, &r.PeriodCompletedWan, &r.MonthCompletedWan,
+		&r.YTDCompletedWan, &r.AnnualPlanWan, &r.CompletionPct, &r.TimeProgressPct, &r.GapPP, &overdue, &maxDays,
+		&status, &r.ReasonZh, &r.ReasonEn, &streak, &prev, &change}, extra...)
+	if err := rows.Scan(dest...); err != nil {
+		return r, err
+	}
+	if reportPeriod != "" {
+		rp, err := schema.ParsePeriod(reportPeriod)
+		if err != nil {
+			return r, fmt.Errorf("project %s: stored report_period: %w", r.ProjectID, err)
+		}
+		r.ReportPeriod = rp
+	}
+	r.Reported, r.OverdueMilestones, r.MaxOverdueDays = reported == 1, int(overdue), int(maxDays)
+	r.Status, r.ShortStreak, r.Change = rating.Status(status), int(streak), Change(change)
+	if prev != "none" {
+		r.PrevStatus = rating.Status(prev)
 	}
 	return r, nil
 }

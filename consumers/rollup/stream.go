@@ -94,28 +94,9 @@ func EachProject(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, 
 	}
 	what := fmt.Sprintf("read dispatch_projects for %s %s", p.Kind, p.Key())
 	return streamRows(ctx, st.Conn(), what, fmt.Sprintf(streamProjects, where, order), args, func(rows driver.Rows) error {
-		var r ProjectRow
-		var reportPeriod, status, prev, change string
-		var reported uint8
-		var overdue, streak uint16
-		var maxDays uint32
-		if err := rows.Scan(&r.ProjectID, &r.NameZh, &r.Region, &r.Category, &r.DepartmentID, &r.DepartmentName,
-			&r.Stage, &reportPeriod, &reported, &r.ReportRevision, &r.PeriodCompletedWan, &r.MonthCompletedWan,
-			&r.YTDCompletedWan, &r.AnnualPlanWan, &r.CompletionPct, &r.TimeProgressPct, &r.GapPP, &overdue, &maxDays,
-			&status, &r.ReasonZh, &r.ReasonEn, &streak, &prev, &change); err != nil {
+		r, err := scanProject(rows)
+		if err != nil {
 			return err
-		}
-		if reportPeriod != "" {
-			rp, err := schema.ParsePeriod(reportPeriod)
-			if err != nil {
-				return fmt.Errorf("project %s: stored report_period: %w", r.ProjectID, err)
-			}
-			r.ReportPeriod = rp
-		}
-		r.Reported, r.OverdueMilestones, r.MaxOverdueDays = reported == 1, int(overdue), int(maxDays)
-		r.Status, r.ShortStreak, r.Change = rating.Status(status), int(streak), Change(change)
-		if prev != "none" {
-			r.PrevStatus = rating.Status(prev)
 		}
 		return fn(r)
 	})
