@@ -329,19 +329,14 @@ func insert(ctx context.Context, conn driver.Conn, table, queryName string, n in
 // of the review's cut-off. It returns an error wrapping [ErrNotComputed],
 // with the command that computes it, when the review has no stored rows.
 func Load(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) (*Board, error) {
-	if st == nil {
-		return nil, fmt.Errorf("load %s board %s: no store (open one with chstore.Open)", p.Kind, p.Key())
+	conn, args, what, err := openReview(st, p)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := schema.ParseReviewPeriod(p.Kind, p.Key()); err != nil || p.Start.IsZero() {
-		return nil, fmt.Errorf("load board: review period %+v is not valid; expected one from schema.ParseReviewPeriod", p)
-	}
-	conn := st.Conn()
-	kind, period := string(p.Kind), p.Key()
-	args := []any{kind, period}
-	what := func(table string) string { return fmt.Sprintf("read %s for %s %s", table, kind, period) }
+	period := p.Key()
 	b := &Board{Period: p}
 
-	err := each(ctx, conn, what("dispatch_projects"), query("load_projects"), args, func(rows driver.Rows) error {
+	err = each(ctx, conn, what("dispatch_projects"), query("load_projects"), args, func(rows driver.Rows) error {
 		var runID string
 		var cutoff, computed time.Time
 		r, err := scanProject(rows, &cutoff, &computed, &runID)
@@ -594,4 +589,19 @@ func scanProject(rows driver.Rows, extra ...any) (ProjectRow, error) {
 		r.PrevStatus = rating.Status(prev)
 	}
 	return r, nil
+}
+
+// openReview checks a stored review can be read: a store and a valid
+// period. It returns the connection, the query arguments (kind, period
+// key) and a describer of what is read from a table, for errors.
+func openReview(st *chstore.Store, p schema.ReviewPeriod) (driver.Conn, []any, func(table string) string, error) {
+	if st == nil {
+		return nil, nil, nil, fmt.Errorf("load %s board %s: no store (open one with chstore.Open)", p.Kind, p.Key())
+	}
+	if _, err := schema.ParseReviewPeriod(p.Kind, p.Key()); err != nil || p.Start.IsZero() {
+		return nil, nil, nil, fmt.Errorf("load board: review period %+v is not valid; expected one from schema.ParseReviewPeriod", p)
+	}
+	kind, period := string(p.Kind), p.Key()
+	what := func(table string) string { return fmt.Sprintf("read %s for %s %s", table, kind, period) }
+	return st.Conn(), []any{kind, period}, what, nil
 }

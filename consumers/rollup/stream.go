@@ -128,16 +128,11 @@ ORDER BY department_id, project_id`
 // with the command that computes the review, when the review has no stored
 // rows.
 func LoadOutline(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) (*Outline, error) {
-	if st == nil {
-		return nil, fmt.Errorf("load %s board %s: no store (open one with chstore.Open)", p.Kind, p.Key())
+	conn, args, what, err := openReview(st, p)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := schema.ParseReviewPeriod(p.Kind, p.Key()); err != nil || p.Start.IsZero() {
-		return nil, fmt.Errorf("load board: review period %+v is not valid; expected one from schema.ParseReviewPeriod", p)
-	}
-	conn := st.Conn()
-	kind, period := string(p.Kind), p.Key()
-	args := []any{kind, period}
-	what := func(table string) string { return fmt.Sprintf("read %s for %s %s", table, kind, period) }
+	period := p.Key()
 	o := &Outline{Board: Board{Period: p}, ByStatus: map[rating.Status]int{}, ByChange: map[Change]int{}}
 
 	// The counts, the rated YTD and the run, per status and change.
@@ -146,7 +141,7 @@ func LoadOutline(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) 
 FROM dispatch_projects
 WHERE kind = ? AND period = ?
 GROUP BY status, change`
-	err := streamRows(ctx, conn, what("dispatch_projects"), counts, args, func(rows driver.Rows) error {
+	err = streamRows(ctx, conn, what("dispatch_projects"), counts, args, func(rows driver.Rows) error {
 		var status, change, runID string
 		var n uint64
 		var rated decimal.Decimal
