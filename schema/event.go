@@ -128,13 +128,21 @@ type PlannedMilestone struct {
 // replaced as a whole.
 type Project struct {
 	Common
-	ProjectID          string             `json:"project_id"`
-	NameZh             string             `json:"name_zh"`
-	NameEn             string             `json:"name_en,omitempty"`
-	Region             string             `json:"region"`
-	Category           Category           `json:"category"`
-	Stage              Stage              `json:"stage"`
-	DepartmentName     string             `json:"department_name,omitempty"`
+	ProjectID      string   `json:"project_id"`
+	NameZh         string   `json:"name_zh"`
+	NameEn         string   `json:"name_en,omitempty"`
+	Region         string   `json:"region"`
+	Category       Category `json:"category"`
+	Stage          Stage    `json:"stage"`
+	DepartmentName string   `json:"department_name,omitempty"`
+	// ResponsibleUnit is the unit that carries the project out (责任单位),
+	// e.g. 庆元县交通运输局 or the project company; it may differ from the
+	// reporting department.
+	ResponsibleUnit string `json:"responsible_unit,omitempty"`
+	// ResponsiblePerson is the person answerable for the project (责任人).
+	ResponsiblePerson string `json:"responsible_person,omitempty"`
+	// LeadOfficial is the county or city leader in charge (分管领导).
+	LeadOfficial       string             `json:"lead_official,omitempty"`
 	TotalInvestmentWan Wan                `json:"total_investment_wan"`
 	AnnualPlans        []AnnualPlan       `json:"annual_plans,omitempty"`
 	Milestones         []PlannedMilestone `json:"milestones,omitempty"`

@@ -180,6 +180,9 @@ func project(dept, id string) *schema.Project {
 		Category:           schema.CategoryEnergy,
 		Stage:              schema.StageConstruction,
 		DepartmentName:     "庆元县" + dept,
+		ResponsibleUnit:    "项目公司 " + id,
+		ResponsiblePerson:  "张三",
+		LeadOfficial:       "李副县长",
 		TotalInvestmentWan: schema.MustWan("1060000"),
 		AnnualPlans: []schema.AnnualPlan{
 			{Year: 2025, AmountWan: schema.MustWan("120000.5")},

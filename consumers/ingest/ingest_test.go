@@ -164,9 +164,13 @@ func TestBadMessagesAreDeadLetteredWhileNeighboursAreStored(t *testing.T) {
 	var monthlyPlan [][]decimal.Decimal
 	var planned []time.Time
 	var total2 *decimal.Decimal
-	if err := e.st.Conn().QueryRow(ctx, "SELECT plan_years, plan_monthly_wan, milestone_planned, total_investment_wan FROM projects WHERE project_id = ?", "lingxi-reservoir").
-		Scan(&planYears, &monthlyPlan, &planned, &total2); err != nil {
+	var unit, person, lead string
+	if err := e.st.Conn().QueryRow(ctx, "SELECT plan_years, plan_monthly_wan, milestone_planned, total_investment_wan, responsible_unit, responsible_person, lead_official FROM projects WHERE project_id = ?", "lingxi-reservoir").
+		Scan(&planYears, &monthlyPlan, &planned, &total2, &unit, &person, &lead); err != nil {
 		t.Fatal(err)
+	}
+	if unit != "项目公司 lingxi-reservoir" || person != "张三" || lead != "李副县长" {
+		t.Errorf("register duties: 责任单位 %q, 责任人 %q, 分管领导 %q; want what was registered", unit, person, lead)
 	}
 	if len(planYears) != 2 || planYears[1] != 2026 || len(monthlyPlan) != 2 || len(monthlyPlan[0]) != 0 || len(monthlyPlan[1]) != 12 ||
 		!monthlyPlan[1][11].Equal(decimal.RequireFromString("12500")) || len(planned) != 2 || planned[0].Format("2006-01-02") != "2025-06-30" ||

@@ -193,7 +193,7 @@ const (
 	insertProjects = `INSERT INTO project_registrations (event_id, project_id, revision, name_zh, name_en, region, category, stage,
  department_id, department_name, total_investment_wan, plan_years, plan_annual_wan, plan_monthly_wan,
  milestone_ids, milestone_titles, milestone_planned, synthetic_fields, reported_by, source,
- received_at, stream_seq, keep_rank, ingested_at)`
+ received_at, stream_seq, keep_rank, ingested_at, responsible_unit, responsible_person, lead_official)`
 	insertInvestments = `INSERT INTO investment_reports (event_id, project_id, department_id, period, period_start, revision,
  month_completed_wan, ytd_completed_wan, since_start_completed_wan, physical_progress, problems, next_steps,
  correction_reason, reported_by, reported_at, source, received_at, stream_seq, keep_rank, ingested_at)`
@@ -351,7 +351,7 @@ func appendProject(b driver.Batch, it *item, now time.Time) error {
 	return b.Append(it.eventID, p.ProjectID, uint32(p.Revision), p.NameZh, p.NameEn, p.Region, string(p.Category), string(p.Stage),
 		p.DepartmentID, p.DepartmentName, wanPtr(p.TotalInvestmentWan), years, annual, monthly,
 		ids, titles, planned, synthetic, p.ReportedBy, p.Source,
-		it.received, it.seq, keepRank(it.seq), now)
+		it.received, it.seq, keepRank(it.seq), now, p.ResponsibleUnit, p.ResponsiblePerson, p.LeadOfficial)
 }
 
 func appendInvestment(b driver.Batch, it *item, now time.Time) error {
