@@ -21,8 +21,12 @@ type review struct {
 	// asOf is the day milestones are judged at: the period's last day, or
 	// today while a monthly review's month is still running.
 	asOf time.Time
-	// prevCutoff is the previous review's cut-off (the period's start), for
-	// the period's investment and the forecast slips.
+	// prevCutoff is the previous review's cut-off, for the period's
+	// investment and the forecast slips: the period's start for a weekly or
+	// ten-day review (the previous period's end); for a monthly review the
+	// stored cut-off of the previous month's review — the instant it ran —
+	// or the month's first day when that review was never computed (see
+	// previousCutoff).
 	prevCutoff time.Time
 	// due is the month whose report is due: the reviewed month (monthly),
 	// else the latest month whose deadline passed by the cut-off.

@@ -157,6 +157,11 @@ func Run(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, rules ra
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
+	if p.Kind == schema.ReviewMonthly {
+		if rv.prevCutoff, err = previousCutoff(ctx, st.Conn(), p, cutoff); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+	}
 	slice := opts.SliceProjects
 	if slice <= 0 {
 		slice = DefaultSliceProjects
@@ -171,6 +176,26 @@ func Run(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, rules ra
 	}
 	s.Duration = time.Since(started)
 	return s, nil
+}
+
+// previousCutoff is the cut-off of the stored review before monthly
+// review p: a milestone slipped when its forecast now is later than the
+// forecast the previous board showed, which is the forecast as of that
+// board's cut-off (the instant it ran, usually the 6th of p's month). When
+// the previous month was never reviewed, or its stored review read data
+// past this one's cutoff (a re-run of an earlier month), it is p's first
+// day.
+func previousCutoff(ctx context.Context, conn driver.Conn, p schema.ReviewPeriod, cutoff time.Time) (time.Time, error) {
+	prev := p.Prev()
+	var secs uint32
+	if err := conn.QueryRow(ctx, query("previous_cutoff"), string(prev.Kind), prev.Key()).Scan(&secs); err != nil {
+		return time.Time{}, fmt.Errorf("read the cut-off of the previous %s review %s: %w", prev.Kind, prev.Key(), err)
+	}
+	at := time.Unix(int64(secs), 0).In(schema.Location())
+	if secs == 0 || at.After(cutoff) {
+		return p.Start, nil
+	}
+	return at, nil
 }
 
 // readChunk is how many projects the reader hands to a rater at a time.
