@@ -14,9 +14,9 @@ import (
 // item is one delivered message and what ingest made of it.
 type item struct {
 	msg       jetstream.Msg
-	seq       uint64    // sequence in KPP_UPDATES
-	delivered uint64    // how many times JetStream delivered it, this time included
-	received  time.Time // JetStream's time of storing it, or an import's declared submission time: decides lateness
+	seq       uint64     // sequence in KPP_UPDATES
+	delivered uint64     // how many times JetStream delivered it, this time included
+	received  time.Time  // JetStream's time of storing it, or an import's declared submission time: decides lateness
 	imported  *time.Time // an import's real arrival (JetStream's time of storing it); nil when not imported
 	importer  string     // who imported it; "" when not imported
 	subject   string
