@@ -323,7 +323,13 @@ func (im *Importer) publishBatch(ctx context.Context, fr *FileReceipt, msgs []*n
 	if !errors.As(err, &apiErr) || apiErr.ErrorCode != jetstreamext.JSErrCodeBatchPublishDuplicateMsgID {
 		return fmt.Errorf("%w: %s: atomic batch of %d records, nothing of it stored: %w", submit.ErrPublish, fr.File, len(msgs), err)
 	}
-	for _, m := range msgs {
+	for _, bm := range msgs {
+		// The batch publish added its own headers to bm: send a clean copy.
+		m := nats.NewMsg(bm.Subject)
+		m.Data = bm.Data
+		for _, h := range []string{schema.HeaderMsgID, schema.HeaderSubmittedAt, schema.HeaderImportedBy} {
+			m.Header.Set(h, bm.Header.Get(h))
+		}
 		pa, err := im.js.PublishMsg(ctx, m)
 		if err != nil {
 			return fmt.Errorf("%w: %s: %s: %w", submit.ErrPublish, fr.File, m.Subject, err)
