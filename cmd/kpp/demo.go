@@ -63,7 +63,7 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 	}
 
 	// 1. ClickHouse.
-	dsn := c.ClickHouse
+	dsn, chHTTP := c.ClickHouse, ""
 	if dsn == "" {
 		step("starting clickhouse-server in %s …", filepath.Join(c.Dir, "clickhouse"))
 		srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(c.Dir, "clickhouse")})
@@ -75,6 +75,7 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 		}
 		defer srv.Stop()
 		dsn = srv.DSN("kpp")
+		chHTTP = "http://" + srv.HTTPAddr() + "/"
 	}
 	st, err := chstore.Open(ctx, dsn, log)
 	if err != nil {
@@ -248,7 +249,7 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 	step("done")
 
 	if c.KeepRunning {
-		return c.keepRunning(ctx, e, log, st, nc, in, dsn, rp, d)
+		return c.keepRunning(ctx, e, log, st, nc, in, dsn, chHTTP, rp, d)
 	}
 	return nil
 }
@@ -259,7 +260,7 @@ const demoDepartmentProject = "qingyuan-pumped-storage"
 
 // keepRunning serves the web pages with a token for the demo department
 // that owns 庆元抽水蓄能电站, and waits for Ctrl-C.
-func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st *chstore.Store, nc *natsConn, in *ingest.Ingester, dsn string, rp schema.ReviewPeriod, d *demo.Demo) error {
+func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st *chstore.Store, nc *natsConn, in *ingest.Ingester, dsn, chHTTP string, rp schema.ReviewPeriod, d *demo.Demo) error {
 	var owner *schema.Project
 	for _, p := range d.Projects {
 		if p.ProjectID == demoDepartmentProject {
@@ -284,10 +285,23 @@ func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st 
 		return err
 	}
 	defer web.Close()
+	current := rp.Month().Next()
 	fmt.Fprintf(e.out, "\nStill running; Ctrl-C stops.\n")
-	fmt.Fprintf(e.out, "  reports:   %sreports/monthly/%s\n", web.url, rp.Key())
-	fmt.Fprintf(e.out, "  intake:    %sintake/  — sign in as %s (%s) with the token %s\n", web.url, owner.DepartmentName, owner.DepartmentID, iss.Token)
-	fmt.Fprintf(e.out, "  ClickHouse: %s (read-only user: analyst)\n  NATS:      %s\n", dsn, nc.server.URL())
+	fmt.Fprintf(e.out, "  reports:    %sreports/monthly/%s\n", web.url, rp.Key())
+	fmt.Fprintf(e.out, "  intake:     %sintake/  — sign in as %s (%s) with the token %s\n", web.url, owner.DepartmentName, owner.DepartmentID, iss.Token)
+	fmt.Fprintf(e.out, "  ClickHouse: %s (read-only user: analyst, no password)\n", dsn)
+	if chHTTP != "" {
+		fmt.Fprintf(e.out, "  ClickHouse HTTP (BI tools, curl): %s (user analyst)\n", chHTTP)
+	}
+	fmt.Fprintf(e.out, "  NATS:       %s\n", nc.server.URL())
+	fmt.Fprintf(e.out, "\nWhat next:\n")
+	fmt.Fprintf(e.out, "  1. In the intake, report %s for %s: the history is in, this month is open.\n", current, owner.NameZh)
+	fmt.Fprintf(e.out, "  2. The board of %s is computed on the 6th of next month at 07:00 by kpp serve; to see it now, in another shell:\n", current)
+	fmt.Fprintf(e.out, "       go run ./cmd/kpp rollup monthly --period %s --clickhouse '%s' --nats-url '%s'\n", current, dsn, nc.server.URL())
+	fmt.Fprintf(e.out, "     then open %sreports/monthly/%s\n", web.url, current)
+	if chHTTP != "" {
+		fmt.Fprintf(e.out, "  3. Query as the analyst: curl '%s?user=analyst' --data-binary \"SELECT project_id, period, ytd_completed_wan, received_at FROM kpp.investment_latest WHERE period = '%s'\"\n", chHTTP, current)
+	}
 	<-ctx.Done()
 	return nil
 }

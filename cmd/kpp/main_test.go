@@ -438,7 +438,7 @@ func TestDemoKeepRunningServesThePages(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		code, out, errOut := kpp(t, ctx, "demo", "--dir", filepath.Join(t.TempDir(), "demo"), "--keep-running", "--http-listen", addr)
+		code, out, errOut := kpp(t, ctx, "demo", "--dir", filepath.Join(t.TempDir(), "demo"), "--keep-running", "--http-listen", addr, "--now", "2025-10-20 10:00")
 		done <- result{code, out, errOut}
 	}()
 	get := func(path string) int {
@@ -460,7 +460,10 @@ func TestDemoKeepRunningServesThePages(t *testing.T) {
 		t.Fatal(err)
 	}
 	owner := demoProject(t, d, "qingyuan-pumped-storage")
-	if want := "sign in as " + owner.DepartmentName + " (" + owner.DepartmentID + ") with the token kpp_"; r.code != 0 || !strings.Contains(r.out, want) {
-		t.Errorf("demo --keep-running: exit %d\n%s\n%s", r.code, r.out, r.err)
+	for _, want := range []string{"sign in as " + owner.DepartmentName + " (" + owner.DepartmentID + ") with the token kpp_",
+		"ClickHouse HTTP (BI tools, curl): http://127.0.0.1:", "rollup monthly --period 2025-10 --clickhouse", "--nats-url"} {
+		if r.code != 0 || !strings.Contains(r.out, want) {
+			t.Errorf("demo --keep-running: exit %d, output lacks %q\n%s\n%s", r.code, want, r.out, r.err)
+		}
 	}
 }
