@@ -26,6 +26,7 @@ type cli struct {
 
 	Serve      serveCmd      `cmd:"" help:"Run ingest: pull updates from NATS JetStream and store them in ClickHouse."`
 	Submit     submitCmd     `cmd:"" help:"Validate report files (JSON Lines or CSV) and publish them to NATS JetStream."`
+	Import     importCmd     `cmd:"" help:"Import past ledgers with their declared submission times (operator only; marked as imported)."`
 	Migrate    migrateCmd    `cmd:"" help:"Apply the ClickHouse schema migrations (safe to run again)."`
 	Rollup     rollupCmd     `cmd:"" help:"Compute and store a dispatch review (weekly, dekad, monthly) for a period or a range."`
 	Report     reportCmd     `cmd:"" help:"Render a stored dispatch review: table, csv, md, html or xlsx."`
