@@ -46,7 +46,8 @@ func (c *deptAddCmd) Run(e *env) error {
 	}
 	fmt.Fprintf(e.out, "added department %s (%s) to %s\n\n", iss.Department.ID, iss.Department.Name, st.Path())
 	fmt.Fprintf(e.out, "intake token (for the web form and the API; shown ONCE):\n  %s\n\n", iss.Token)
-	fmt.Fprintf(e.out, "NATS user and password (for kpp submit against a NATS server configured by kpp nats-config; shown ONCE):\n  user %s\n  password %s\n", iss.NATSUser, iss.NATSPassword)
+	fmt.Fprintf(e.out, "NATS user and password (for the department's own kpp submit; shown ONCE):\n  user %s\n  password %s\n", iss.NATSUser, iss.NATSPassword)
+	fmt.Fprintln(e.out, "\nkpp serve's embedded NATS server takes this user at its next start (and from then on requires a user:\nyour own kpp submit, rollup and template sign in with <data-dir>/nats-service.secret, so run them\nas kpp serve's user with its --data-dir); an external nats-server after kpp nats-config and a reload.")
 	fmt.Fprintln(e.out, "\nNeither can be shown again: the file keeps hashes only. Lost? kpp dept rotate.")
 	return nil
 }
