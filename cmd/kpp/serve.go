@@ -22,6 +22,7 @@ type serveCmd struct {
 
 	HTTPListen string `name:"http-listen" env:"KPP_HTTP_LISTEN" default:"127.0.0.1:8080" help:"Address of the web server: the reports (/, /reports/…), the departments' intake (/intake/, /api/v1/), /healthz and /metrics (Prometheus). Empty disables it."`
 	intakeFlags
+	reportFlags
 
 	BatchSize     int           `name:"batch-size" env:"KPP_INGEST_BATCH_SIZE" default:"5000" help:"Most rows written by one ClickHouse insert (and held unacknowledged by this replica)."`
 	FlushInterval time.Duration `name:"flush-interval" env:"KPP_INGEST_FLUSH_INTERVAL" default:"500ms" help:"How long a partial batch waits for more messages before it is written."`
@@ -81,7 +82,7 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 
 	var srv *webServer
 	if c.HTTPListen != "" {
-		if srv, err = startWeb(ctx, c.HTTPListen, st, nc, c.intakeFlags, in, e.log); err != nil {
+		if srv, err = startWeb(ctx, c.HTTPListen, st, nc, c.intakeFlags, c.reportFlags, in, e.log); err != nil {
 			return err
 		}
 	}
