@@ -18,6 +18,7 @@ import (
 	"github.com/keyproject/kpp/consumers/deadletter"
 	"github.com/keyproject/kpp/consumers/ingest"
 	"github.com/keyproject/kpp/consumers/rating"
+	"github.com/keyproject/kpp/consumers/readers"
 	"github.com/keyproject/kpp/consumers/report"
 	"github.com/keyproject/kpp/consumers/schedule"
 	"github.com/keyproject/kpp/internal/chserver"
@@ -258,6 +259,10 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 // to the intake with --keep-running: 庆元抽水蓄能电站.
 const demoDepartmentProject = "qingyuan-pumped-storage"
 
+// demoLeader is the account of the report pages the demo makes (a
+// leader), with a new password at every start.
+const demoLeader = "demo-leader"
+
 // keepRunning serves the web pages with a token for the demo department
 // that owns 庆元抽水蓄能电站, and waits for Ctrl-C.
 func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st *chstore.Store, nc *natsConn, in *ingest.Ingester, dsn, chHTTP string, rp schema.ReviewPeriod, d *demo.Demo) error {
@@ -279,15 +284,25 @@ func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st 
 	if err != nil {
 		return err
 	}
+	// The report pages need a sign-in, as in kpp serve: a leader's account.
+	rf := reportFlags{readersFileFlags: readersFileFlags{ReadersFile: filepath.Join(c.Dir, "readers.json")}}
+	rs, err := rf.open(log)
+	if err != nil {
+		return err
+	}
+	leaderPassword, err := rs.Add(demoLeader, readers.RoleLeader)
+	if err != nil {
+		return err
+	}
 	web, err := startWeb(ctx, c.HTTPListen, st, nc, intakeFlags{deptFileFlags: deptFileFlags{File: deptFile},
-		MaxBody: 1 << 20, MaxUpload: 10 << 20, MaxRows: 5000, RatePerSecond: 5, RateBurst: 20}, in, log)
+		MaxBody: 1 << 20, MaxUpload: 10 << 20, MaxRows: 5000, RatePerSecond: 5, RateBurst: 20}, rf, in, log)
 	if err != nil {
 		return err
 	}
 	defer web.Close()
 	current := rp.Month().Next()
 	fmt.Fprintf(e.out, "\nStill running; Ctrl-C stops.\n")
-	fmt.Fprintf(e.out, "  reports:    %sreports/monthly/%s\n", web.url, rp.Key())
+	fmt.Fprintf(e.out, "  reports:    %sreports/monthly/%s  — sign in as %s with the password %s\n", web.url, rp.Key(), demoLeader, leaderPassword)
 	fmt.Fprintf(e.out, "  intake:     %sintake/  — sign in as %s (%s) with the token %s\n", web.url, owner.DepartmentName, owner.DepartmentID, iss.Token)
 	fmt.Fprintf(e.out, "  ClickHouse: %s (read-only user: analyst, no password)\n", dsn)
 	if chHTTP != "" {

@@ -106,9 +106,14 @@ func TestCommandsEndToEnd(t *testing.T) {
 	owner := demoProject(t, d, "qingyuan-pumped-storage")
 	deptFile := filepath.Join(t.TempDir(), "departments.json")
 	token, _ := addDepartment(t, ctx, deptFile, owner.DepartmentID, owner.DepartmentName)
-	defer serveInBackground(t, ctx, cancel, append([]string{"--http-listen", httpAddr, "--file", deptFile}, conn...)...)()
-	var code int
-	var out, errOut string
+	// A leader reads the report pages.
+	readersFile := filepath.Join(t.TempDir(), "readers.json")
+	code, out, errOut := kpp(t, ctx, "reader", "add", "--readers-file", readersFile, "zhang-wei", "--role", "leader")
+	leaderPassword := regexp.MustCompile(`\n  (\S{32})\n`).FindStringSubmatch(out)
+	if code != 0 || leaderPassword == nil {
+		t.Fatalf("reader add: exit %d\n%s\n%s", code, out, errOut)
+	}
+	defer serveInBackground(t, ctx, cancel, append([]string{"--http-listen", httpAddr, "--file", deptFile, "--readers-file", readersFile}, conn...)...)()
 
 	dir := t.TempDir()
 	file := filepath.Join(dir, "reports.jsonl")
@@ -268,9 +273,22 @@ func TestCommandsEndToEnd(t *testing.T) {
 	if code, _, errOut = kpp(t, ctx, "report", "monthly", "--period", "2025-08", "--format", "xlsx", "--clickhouse", dsn); code != 2 || !strings.Contains(errOut, "give -o FILE.xlsx") {
 		t.Errorf("xlsx to a terminal: exit %d: %s", code, errOut)
 	}
-	// The web server of kpp serve lists the reviews and serves them.
-	for _, path := range []string{"/", "/reports/monthly/2025-09", "/reports/monthly/2025-06.xlsx", "/healthz", "/metrics"} {
+	// The web server of kpp serve lists the reviews and serves them to a
+	// signed-in account, and to no one else.
+	for _, path := range []string{"/", "/reports/monthly/2025-09", "/reports/monthly/2025-06.xlsx"} {
 		resp, err := http.Get("http://" + httpAddr + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("anonymous GET %s: %d, want 401", path, resp.StatusCode)
+		}
+	}
+	for _, path := range []string{"/", "/reports/monthly/2025-09", "/reports/monthly/2025-06.xlsx", "/healthz", "/metrics"} {
+		req, _ := http.NewRequest("GET", "http://"+httpAddr+path, nil)
+		req.SetBasicAuth("zhang-wei", leaderPassword[1])
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatalf("GET %s: %v", path, err)
 		}
@@ -449,7 +467,9 @@ func TestDemoKeepRunningServesThePages(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	testenv.Eventually(t, 90*time.Second, func() bool { return get("/reports/monthly/2025-09") == 200 }, "the demo's board page is not served")
+	// The board is served to the demo's leader only (its password is in
+	// the output, read below).
+	testenv.Eventually(t, 90*time.Second, func() bool { return get("/reports/monthly/2025-09") == http.StatusUnauthorized }, "the demo's board page is not served")
 	if code := get("/intake/"); code != 200 && code != 303 {
 		t.Errorf("GET /intake/: %d", code)
 	}
@@ -461,7 +481,7 @@ func TestDemoKeepRunningServesThePages(t *testing.T) {
 	}
 	owner := demoProject(t, d, "qingyuan-pumped-storage")
 	for _, want := range []string{"sign in as " + owner.DepartmentName + " (" + owner.DepartmentID + ") with the token kpp_",
-		"ClickHouse HTTP (BI tools, curl): http://127.0.0.1:", "rollup monthly --period 2025-10 --clickhouse", "--nats-url"} {
+		"ClickHouse HTTP (BI tools, curl): http://127.0.0.1:", "rollup monthly --period 2025-10 --clickhouse", "--nats-url", "sign in as demo-leader with the password "} {
 		if r.code != 0 || !strings.Contains(r.out, want) {
 			t.Errorf("demo --keep-running: exit %d, output lacks %q\n%s\n%s", r.code, want, r.out, r.err)
 		}
