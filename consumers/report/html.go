@@ -289,7 +289,7 @@ func (r *Review) htmlPage(ctx context.Context, nav *pageNav, failed *error) (htm
 			return p, err
 		}
 		all = htmlSection{ID: "projects", Heading: "四、全部项目", Wide: true, Table: tableOf(projects),
-			Note: fmt.Sprintf("共%d个项目，按红、黄、绿、未评级排列，同一状态按差距从大到小。打印稿中红黄榜项目见三，绿榜和未评级项目按部门列出。", r.ProjectCount()),
+			Note:  fmt.Sprintf("共%d个项目，按红、黄、绿、未评级排列，同一状态按差距从大到小。打印稿中红黄榜项目见三，绿榜和未评级项目按部门列出。", r.ProjectCount()),
 			Print: projectsByDepartment(projects)}
 	}
 	rankings := htmlSection{ID: "rankings", Heading: "五、排名", Wide: true, Note: "按投资完成率从高到低排列；无评级项目的分组排在最后。"}
