@@ -199,6 +199,12 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	rv, err := Open(ctx, h.st, p)
 	if errors.Is(err, rollup.ErrNotComputed) {
+		if at, empty, eerr := rollup.EmptyRun(ctx, h.st, p); eerr == nil && empty {
+			h.problem(w, r, http.StatusNotFound, "本期榜单为空",
+				fmt.Sprintf("%s %s（%s）已于%s计算：截至本期末未收到任何项目登记或报送，榜单为空。", p.Label(), kind.Label(), p.Key(), minute(at)),
+				fmt.Sprintf("kpp rollup %s --period %s", kind, p.Key()))
+			return
+		}
 		h.problem(w, r, http.StatusNotFound, "尚未计算",
 			fmt.Sprintf("%s %s（%s）尚无计算结果。", p.Label(), kind.Label(), p.Key()),
 			fmt.Sprintf("kpp rollup %s --period %s", kind, p.Key()))

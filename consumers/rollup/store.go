@@ -147,6 +147,8 @@ func (w *writer) insertProjects(ctx context.Context, rows []ProjectRow) error {
 		overdue, streak             = make([]uint16, n), make([]uint16, n)
 		status, reasonZh, reasonEn  = make([]string, n), make([]string, n), make([]string, n)
 		prev, change                = make([]string, n), make([]string, n)
+		unit, person, lead          = make([]string, n), make([]string, n), make([]string, n)
+		problems, nextSteps         = make([]string, n), make([]string, n)
 	)
 	for i := range rows {
 		r := &rows[i]
@@ -158,6 +160,8 @@ func (w *writer) insertProjects(ctx context.Context, rows []ProjectRow) error {
 		overdue[i], maxDays[i] = clampU16(r.OverdueMilestones), clampU32(r.MaxOverdueDays)
 		status[i], reasonZh[i], reasonEn[i], streak[i] = string(r.Status), r.ReasonZh, r.ReasonEn, clampU16(r.ShortStreak)
 		prev[i], change[i] = string(r.PrevStatus), string(r.Change)
+		unit[i], person[i], lead[i] = r.ResponsibleUnit, r.ResponsiblePerson, r.LeadOfficial
+		problems[i], nextSteps[i] = r.Problems, r.NextSteps
 		if prev[i] == "" {
 			prev[i] = "none"
 		}
@@ -165,7 +169,7 @@ func (w *writer) insertProjects(ctx context.Context, rows []ProjectRow) error {
 	cols := []any{repeat(w.kind, n), repeat(w.period, n), repeat(first, n), repeat(last, n), repeat(w.cutoff, n),
 		id, name, region, category, deptID, deptName, stage, reportPeriod, reported, revision, periodWan, monthWan, ytdWan,
 		plan, completion, timeProgress, gap, overdue, maxDays, status, reasonZh, reasonEn, streak, prev, change,
-		repeat(w.computedAt, n), repeat(w.runID, n)}
+		repeat(w.computedAt, n), repeat(w.runID, n), unit, person, lead, problems, nextSteps}
 	if w.projectsIn == nil {
 		w.projectsIn = &stream{conn: w.conn, table: "dispatch_projects", query: "insert_projects"}
 	}
@@ -562,7 +566,8 @@ func scanReporting(rows driver.Rows) (ReportingRow, error) {
 }
 
 // scanProject reads a row of dispatch_projects in the column order of
-// sql/load_projects.sql up to change; extra receives the columns after it.
+// sql/load_projects.sql up to next_steps; extra receives the columns after
+// it.
 func scanProject(rows driver.Rows, extra ...any) (ProjectRow, error) {
 	var r ProjectRow
 	var reportPeriod, status, prev, change string
@@ -572,7 +577,8 @@ func scanProject(rows driver.Rows, extra ...any) (ProjectRow, error) {
 	dest := append([]any{&r.ProjectID, &r.NameZh, &r.Region, &r.Category, &r.DepartmentID, &r.DepartmentName,
 		&r.Stage, &reportPeriod, &reported, &r.ReportRevision, &r.PeriodCompletedWan, &r.MonthCompletedWan,
 		&r.YTDCompletedWan, &r.AnnualPlanWan, &r.CompletionPct, &r.TimeProgressPct, &r.GapPP, &overdue, &maxDays,
-		&status, &r.ReasonZh, &r.ReasonEn, &streak, &prev, &change}, extra...)
+		&status, &r.ReasonZh, &r.ReasonEn, &streak, &prev, &change, &r.ResponsibleUnit, &r.ResponsiblePerson,
+		&r.LeadOfficial, &r.Problems, &r.NextSteps}, extra...)
 	if err := rows.Scan(dest...); err != nil {
 		return r, err
 	}
