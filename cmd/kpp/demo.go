@@ -176,7 +176,8 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 
 	// 8. The monthly review (月例会), run and recorded as the schedule would.
 	rules := rating.DefaultRules()
-	sched, err := schedule.New(nc.js, st, reviewJob(st, rules, log), schedule.Config{Rules: rules.JSON(), Logger: log})
+	wait := reviewWaitFlags{ReviewWaitIngest: c.Timeout}.waiter(nc.js, ingest.DefaultDurable, log)
+	sched, err := schedule.New(nc.js, st, reviewJob(st, rules, log, wait), schedule.Config{Rules: rules.JSON(), Logger: log})
 	if err != nil {
 		return err
 	}
