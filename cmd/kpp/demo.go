@@ -190,7 +190,8 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 	// real previous boards. Then last month's 月例会, if its day (the 6th)
 	// has not come yet.
 	rules := rating.DefaultRules()
-	sched, err := schedule.New(nc.js, st, reviewJob(st, rules, log), schedule.Config{Rules: rules.JSON(), Logger: log, Clock: clock})
+	wait := reviewWaitFlags{ReviewWaitIngest: c.Timeout}.waiter(nc.js, ingest.DefaultDurable, log)
+	sched, err := schedule.New(nc.js, st, reviewJob(st, rules, log, wait), schedule.Config{Rules: rules.JSON(), Logger: log, Clock: clock})
 	if err != nil {
 		return err
 	}

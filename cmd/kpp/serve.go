@@ -19,6 +19,7 @@ type serveCmd struct {
 	chFlags
 	rulesFlags
 	scheduleFlags
+	reviewWaitFlags
 
 	HTTPListen string `name:"http-listen" env:"KPP_HTTP_LISTEN" default:"127.0.0.1:8080" help:"Address of the web server: the reports (/, /reports/…), the departments' intake (/intake/, /api/v1/), /healthz and /metrics (Prometheus). Empty disables it."`
 	intakeFlags
@@ -75,7 +76,7 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
-	sched, err := schedule.New(nc.js, st, reviewJob(st, rules, e.log), scfg)
+	sched, err := schedule.New(nc.js, st, reviewJob(st, rules, e.log, c.reviewWaitFlags.waiter(nc.js, c.Durable, e.log)), scfg)
 	if err != nil {
 		return fmt.Errorf("schedule: %w", err)
 	}

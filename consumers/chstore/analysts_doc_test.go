@@ -496,15 +496,15 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 	insert(ctx, t, conn, "dispatch_projects", projectCols, append(boardRows, weekly...))
 
 	totals := [][]any{
-		{"monthly", "2025-09", "all", "", "", uint32(4), uint32(3), uint32(1), uint32(1), uint32(1), uint32(1), uint32(1), uint32(1), d("20706.76"), d("20706.76"), d("151858.83"), d("191540"), dp("79.28"), d("75"), dp("4.28"), uint16(0), now},
-		{"monthly", "2025-09", "department", "qy-nyj", "庆元县能源局", uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), uint32(0), uint32(0), d("16548.15"), d("16548.15"), d("114981.1"), d("148540"), dp("77.41"), d("75"), dp("2.41"), uint16(2), now},
-		{"monthly", "2025-09", "department", "ls-jtj", "丽水市交通运输局", uint32(1), uint32(1), uint32(0), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), d("4100"), d("4100"), d("34352"), d("40000"), dp("85.88"), d("75"), dp("10.88"), uint16(1), now},
-		{"monthly", "2025-09", "department", "qy-jtj", "庆元县交通运输局", uint32(2), uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), uint32(1), d("58.61"), d("58.61"), d("2525.73"), d("3000"), dp("72.85"), d("75"), dp("-2.15"), uint16(3), now},
-		{"monthly", "2025-09", "category", "transport", "交通", uint32(3), uint32(2), uint32(1), uint32(1), uint32(0), uint32(1), uint32(1), uint32(1), d("4158.61"), d("4158.61"), d("36877.73"), d("43000"), dp("80.99"), d("75"), dp("5.99"), uint16(1), now},
+		{"monthly", "2025-09", "all", "", "", uint32(4), uint32(3), uint32(1), uint32(1), uint32(1), uint32(1), uint32(1), uint32(1), d("20706.76"), d("20706.76"), d("151858.83"), d("191540"), dp("79.28"), d("75"), dp("4.28"), uint16(0), now, "run-monthly"},
+		{"monthly", "2025-09", "department", "qy-nyj", "庆元县能源局", uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), uint32(0), uint32(0), d("16548.15"), d("16548.15"), d("114981.1"), d("148540"), dp("77.41"), d("75"), dp("2.41"), uint16(2), now, "run-monthly"},
+		{"monthly", "2025-09", "department", "ls-jtj", "丽水市交通运输局", uint32(1), uint32(1), uint32(0), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), d("4100"), d("4100"), d("34352"), d("40000"), dp("85.88"), d("75"), dp("10.88"), uint16(1), now, "run-monthly"},
+		{"monthly", "2025-09", "department", "qy-jtj", "庆元县交通运输局", uint32(2), uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), uint32(1), d("58.61"), d("58.61"), d("2525.73"), d("3000"), dp("72.85"), d("75"), dp("-2.15"), uint16(3), now, "run-monthly"},
+		{"monthly", "2025-09", "category", "transport", "交通", uint32(3), uint32(2), uint32(1), uint32(1), uint32(0), uint32(1), uint32(1), uint32(1), d("4158.61"), d("4158.61"), d("36877.73"), d("43000"), dp("80.99"), d("75"), dp("5.99"), uint16(1), now, "run-monthly"},
 	}
 	insert(ctx, t, conn, "dispatch_totals", []string{"kind", "period", "dimension", "key", "label", "projects", "reported", "missing", "late",
 		"green", "yellow", "red", "unrated", "period_completed_wan", "month_completed_wan", "ytd_completed_wan", "annual_plan_wan",
-		"completion_pct", "time_progress_pct", "gap_pp", "rank", "computed_at"}, totals)
+		"completion_pct", "time_progress_pct", "gap_pp", "rank", "computed_at", "run_id"}, totals)
 
 	insert(ctx, t, conn, "dispatch_reporting", []string{"kind", "period", "report_period", "project_id", "name_zh", "department_id",
 		"department_name", "status", "deadline", "first_received_at", "days_late", "computed_at", "run_id"}, [][]any{
@@ -521,6 +521,18 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 			tp(date("2025-06-30")), tp(date("2025-12-28")), tp(date("2025-10-31")), int32(58), at("2025-10-13 07:00:00"), "run-weekly"},
 		{"weekly", "2025-W41", "qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "qy-nyj", "庆元县能源局", "main-works", "抽蓄主体工程", "due", "in_progress",
 			tp(date("2025-10-20")), (*time.Time)(nil), (*time.Time)(nil), int32(8), at("2025-10-13 07:00:00"), "run-weekly"},
+	})
+	// The runs whose rows are the boards (review_current), and a run that
+	// failed after writing some rows, which no query of the page shows.
+	failed := append(append([]any{}, weekly[0][:len(weekly[0])-1]...), "run-weekly-1")
+	failed[len(failed)-3] = "newly_red" // review-changes would list it twice
+	insert(ctx, t, conn, "dispatch_projects", projectCols, [][]any{failed})
+	insert(ctx, t, conn, "review_runs", []string{"kind", "period", "run_id", "state", "started_ns", "at"}, [][]any{
+		{"monthly", "2025-09", "run-monthly", "started", uint64(at("2025-10-06 07:00:00").UnixNano()), at("2025-10-06 07:00:00")},
+		{"monthly", "2025-09", "run-monthly", "complete", uint64(at("2025-10-06 07:00:00").UnixNano()), at("2025-10-06 07:00:02")},
+		{"weekly", "2025-W41", "run-weekly-1", "started", uint64(at("2025-10-13 07:00:00").UnixNano()), at("2025-10-13 07:00:00")},
+		{"weekly", "2025-W41", "run-weekly", "started", uint64(at("2025-10-13 07:01:00").UnixNano()), at("2025-10-13 07:01:00")},
+		{"weekly", "2025-W41", "run-weekly", "complete", uint64(at("2025-10-13 07:01:00").UnixNano()), at("2025-10-13 07:01:01")},
 	})
 	insert(ctx, t, conn, "rollup_runs", []string{"run_id", "kind", "period", "trigger", "replica", "status", "error", "started_at",
 		"finished_at", "duration_ms", "rows", "green", "yellow", "red", "unrated", "rules"}, [][]any{

@@ -12,8 +12,8 @@
 --     the 本年累计 of the report that was used as of the previous review's
 --     cut-off (0 when none); how many revisions of the month due arrived and
 --     when the first one did;
---   - its row in the previous review of the same kind (prev_reviewed = 0
---     when it was not on it).
+--   - its row in the previous review of the same kind, as its current run
+--     stored it (prev_reviewed = 0 when it was not on it).
 -- The order of the months is that of period_start (toYYYYMM), the revision
 -- breaks ties within a month. A project without reports or without a
 -- previous row gets 0 and '' from the LEFT JOINs, hence the counts.
@@ -73,5 +73,6 @@ ANY LEFT JOIN
     SELECT project_id, toUInt8(1) AS prev_reviewed, toString(status) AS prev_status, short_streak AS prev_streak
     FROM dispatch_projects
     WHERE kind = ? AND period = ? AND project_id >= ? AND project_id <= ?
+      AND run_id IN (SELECT run_id FROM review_current)
 ) AS previous USING project_id
 ORDER BY project_id
