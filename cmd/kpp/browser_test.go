@@ -160,7 +160,7 @@ func TestBrowserReportEndToEnd(t *testing.T) {
 	)
 	navigate("submit with an error", http.StatusUnprocessableEntity, chromedp.Click(chromedp.ID("submit")))
 	run("see the error", chromedp.WaitVisible(chromedp.ID("ytd_completed_wan-error")))
-	if msg := textOf("ytd_completed_wan-error"); !strings.Contains(msg, "本年累计应不小于本月完成（1200.0000）") {
+	if msg := textOf("ytd_completed_wan-error"); !strings.Contains(msg, "应不小于本月完成（1200.00万元）") {
 		t.Fatalf("error beside 本年累计: %q", msg)
 	}
 	if v := valueOf("ytd_completed_wan"); v != "800" {

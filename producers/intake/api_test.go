@@ -153,7 +153,7 @@ func TestAPIRejections(t *testing.T) {
 		{name: "since-start below last month", token: tokFGJ, body: sep(map[string]any{"since_start_completed_wan": "300000"}),
 			status: 422, code: "invalid", field: "since_start_completed_wan", rule: intake.RulePreviousMonth, msg: "「自开工累计」应不小于上月自开工累计"},
 		{name: "ytd below month", token: tokFGJ, body: sep(map[string]any{"month_completed_wan": "200000", "ytd_completed_wan": "150000", "since_start_completed_wan": "400000"}),
-			status: 422, code: "invalid", field: "ytd_completed_wan", rule: schema.RuleConsistency, msg: "本年累计应不小于本月完成"},
+			status: 422, code: "invalid", field: "ytd_completed_wan", rule: schema.RuleConsistency, msg: "应不小于本月完成（200000.00万元）"},
 		{name: "period in the future", token: tokFGJ, body: sep(map[string]any{"period": "2025-11"}),
 			status: 422, code: "invalid", field: "period", rule: schema.RuleFuturePeriod, msg: "月份尚未开始"},
 		{name: "correction without reason", token: tokFGJ, body: report(pumped, "2025-08", "12500", "98500", "356500", nil),
