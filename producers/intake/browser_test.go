@@ -69,7 +69,7 @@ func TestBrowserReport(t *testing.T) {
 	)
 	navigate("submit with an error", chromedp.Click(chromedp.ID("submit")))
 	run("see the error", chromedp.WaitVisible(chromedp.ID("ytd_completed_wan-error")))
-	if msg := textOf("ytd_completed_wan-error"); !strings.Contains(msg, "「本年累计」应不小于上月累计（2025-08 第1版：98000.0000 万元）") {
+	if msg := textOf("ytd_completed_wan-error"); !strings.Contains(msg, "「本年累计」应不小于上月累计（2025-08 第1版：98000.00 万元）") {
 		t.Fatalf("error beside the field: %q", msg)
 	}
 	if e.msgs() != before {

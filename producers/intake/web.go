@@ -226,7 +226,8 @@ func (s *Server) webLogin(w http.ResponseWriter, r *http.Request) {
 		msg := tr(b.Lang, "login.bad")
 		var ref *TokenRefusal
 		if errors.As(err, &ref) && ref.MessageZh != "" {
-			msg = pick(b.Lang, ref.MessageZh, ref.MessageEn)
+			en, zh := refusal(err)
+			msg = pick(b.Lang, zh, en)
 		}
 		s.renderLogin(w, r, http.StatusUnauthorized, b, msg)
 		return
@@ -419,11 +420,11 @@ func (s *Server) formState(r *http.Request, p Project, period schema.Period, pag
 	}
 	if period.Month != time.January {
 		if prev := latestOf(reports, period.Prev().String()); prev != nil {
-			page.PrevYTD = prev.YTDCompletedWan.String()
+			page.PrevYTD = prev.YTDCompletedWan.Display()
 		}
 	}
 	if plan, ok := p.AnnualPlan(period.Year); ok {
-		page.AnnualPlan = plan.StringFixed(schema.MaxScale)
+		page.AnnualPlan = schema.DisplayWan(plan)
 	}
 	states, err := loadMilestones(r.Context(), s.reader(), page.Dept.ID, p.ID)
 	if err != nil {

@@ -119,6 +119,7 @@ func (rd *reader) record(h *header, r row) (rec submit.Record, skip bool, err er
 		for i, p := range x.probs {
 			rec.Problems[i] = p.fe
 		}
+		rec.Event = ev // as far as it was read: the intake checks it against the stored months too
 		return rec, false, nil
 	}
 	rec.Event = ev

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -348,8 +349,20 @@ func (h csvHeader) record(line int, row []string) Record {
 		}
 	}
 	if len(l) > 0 {
+		// The rest of the row is validated too, so that one pass lists
+		// every problem; the fields with a problem above are not repeated.
+		bad := map[string]bool{}
+		for _, fe := range l {
+			bad[fe.Field] = true
+		}
+		if ve, ok := rec.Event.Validate(time.Time{}).(*schema.ValidationError); ok { // the clock is submit's: not the future month
+			for _, fe := range ve.Errors {
+				if !bad[fe.Field] {
+					l = append(l, fe)
+				}
+			}
+		}
 		rec.Problems = l
-		rec.Event = nil
 	}
 	return rec
 }
