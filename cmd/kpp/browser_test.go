@@ -148,7 +148,7 @@ func TestBrowserReportEndToEnd(t *testing.T) {
 	}
 	navigate("open the form", http.StatusOK, chromedp.Click(chromedp.CSS("#row-"+project+" a.button")))
 	run("see the form", chromedp.WaitVisible(chromedp.ID("report-form")))
-	if h, err := chromedp.Run(cctx, chromedp.Text(chromedp.CSS("main"))); err != nil || !strings.Contains(h, "2025-09") || !strings.Contains(h, "年度计划投资：150000.0000 万元") {
+	if h, err := chromedp.Run(cctx, chromedp.Text(chromedp.CSS("main"))); err != nil || !strings.Contains(h, "2025-09") || !strings.Contains(h, "年度计划投资：150000.00 万元") {
 		t.Fatalf("the form does not show the month and the registered plan: %v\n%s", err, h)
 	}
 	run("fill the form",
