@@ -260,12 +260,12 @@ func (r *InvestmentReport) Validate(now time.Time) error {
 	r.YTDCompletedWan.check(&l, "ytd_completed_wan", true)
 	r.SinceStartCompletedWan.check(&l, "since_start_completed_wan", false)
 	if r.MonthCompletedWan.Valid() && r.YTDCompletedWan.Valid() && r.YTDCompletedWan.Value.LessThan(r.MonthCompletedWan.Value) {
-		l.add("ytd_completed_wan", r.YTDCompletedWan.String(), RuleConsistency, "本年累计应不小于本月完成（"+r.MonthCompletedWan.String()+"）",
-			"year-to-date "+r.YTDCompletedWan.String()+" is below the month's "+r.MonthCompletedWan.String()+"; expected ytd ≥ month")
+		l.add("ytd_completed_wan", r.YTDCompletedWan.String(), RuleConsistency, "本年累计（"+r.YTDCompletedWan.Display()+"万元）应不小于本月完成（"+r.MonthCompletedWan.Display()+"万元）",
+			"year-to-date "+r.YTDCompletedWan.Display()+" is below the month's "+r.MonthCompletedWan.Display()+" 万元; expected ytd ≥ month")
 	}
 	if r.YTDCompletedWan.Valid() && r.SinceStartCompletedWan.Valid() && r.SinceStartCompletedWan.Value.LessThan(r.YTDCompletedWan.Value) {
-		l.add("since_start_completed_wan", r.SinceStartCompletedWan.String(), RuleConsistency, "自开工累计应不小于本年累计（"+r.YTDCompletedWan.String()+"）",
-			"since-start "+r.SinceStartCompletedWan.String()+" is below year-to-date "+r.YTDCompletedWan.String()+"; expected since-start ≥ ytd")
+		l.add("since_start_completed_wan", r.SinceStartCompletedWan.String(), RuleConsistency, "自开工累计（"+r.SinceStartCompletedWan.Display()+"万元）应不小于本年累计（"+r.YTDCompletedWan.Display()+"万元）",
+			"since-start "+r.SinceStartCompletedWan.Display()+" is below year-to-date "+r.YTDCompletedWan.Display()+" 万元; expected since-start ≥ ytd")
 	}
 	if r.Revision > 1 && strings.TrimSpace(r.CorrectionReason) == "" {
 		l.add("correction_reason", "", RuleRequired, "更正（版本号大于1）须说明原因", "is required when revision > 1 (a correction says why)")

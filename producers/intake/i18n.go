@@ -50,7 +50,7 @@ var words = map[string][2]string{
 	"physical":         {"形象进度", "Physical progress"},
 	"problems":         {"存在问题", "Problems"},
 	"next_steps":       {"下步计划", "Next steps"},
-	"reason":           {"更正原因", "Correction reason"},
+	"reason":           {"更正原因/说明", "Correction reason / explanation"},
 	"reported_by":      {"填报人", "Reported by"},
 	"prev_ytd":         {"上月本年累计：%s 万元", "Last month's year to date: %s 万元"},
 	"annual_plan":      {"年度计划投资：%s 万元", "Annual plan: %s 万元"},

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/keyproject/kpp/producers/submit"
 	"github.com/keyproject/kpp/schema"
 )
@@ -132,6 +134,9 @@ func (s *Server) process(ctx context.Context, x *input) (*outcome, error) {
 	switch {
 	case errors.As(err, &inv):
 		for _, p := range inv.Problems {
+			if p.Rule == schema.RuleCumulative {
+				continue // prepare checked it, against the stored months too
+			}
 			probs = append(probs, x.display(p))
 		}
 	case err != nil:
@@ -335,7 +340,9 @@ func (s *Server) prepare(ctx context.Context, x *input) ([]submit.Problem, error
 	}
 	keep := x.in.Records[:0:0]
 	for _, rec := range x.in.Records {
-		if rec.Event == nil || len(rec.Problems) > 0 {
+		// A record with problems of its own is checked all the same, as
+		// far as it was read, so that one answer lists every problem.
+		if rec.Event == nil {
 			keep = append(keep, rec)
 			continue
 		}
@@ -455,6 +462,11 @@ func (s *Server) prepareReport(ctx context.Context, h *history, x *input, line i
 	// The previous month's latest cumulative amounts: from the same
 	// submission, else from the stored revisions.
 	prev := period.Prev()
+	if period.Month == time.January { // the year-to-date is the month's
+		if fe := schema.CumulativeProblem(r, schema.NewWan(decimal.Zero), "", "", ""); fe != nil {
+			out = append(out, *fe)
+		}
+	}
 	ytd, since, where, ok := inBatch(prev)
 	if !ok {
 		if p := latestOf(hist, prev.String()); p != nil {
@@ -466,15 +478,21 @@ func (s *Server) prepareReport(ctx context.Context, h *history, x *input, line i
 		return out, nil
 	}
 	whereZh := whereZh(where)
-	if period.Month != time.January && r.YTDCompletedWan.Valid() && ytd.Valid() && r.YTDCompletedWan.Value.LessThan(ytd.Value) {
+	january := period.Month == time.January
+	if !january && r.YTDCompletedWan.Valid() && ytd.Valid() && r.YTDCompletedWan.Value.LessThan(ytd.Value) {
 		out = append(out, schema.FieldError{Field: "ytd_completed_wan", Value: r.YTDCompletedWan.String(), Rule: RulePreviousMonth,
-			MessageZh: "「本年累计」应不小于上月累计（" + prev.String() + " " + whereZh + "：" + ytd.String() + " 万元）；如上月数有误，请更正上月",
-			MessageEn: "year-to-date " + r.YTDCompletedWan.String() + " is below the previous month's " + ytd.String() + " (" + prev.String() + ", " + where + "); expected at least that (if last month was wrong, correct last month)"})
+			MessageZh: "「本年累计」应不小于上月累计（" + prev.String() + " " + whereZh + "：" + ytd.Display() + " 万元）；如上月数有误，请更正上月",
+			MessageEn: "year-to-date " + r.YTDCompletedWan.Display() + " is below the previous month's " + ytd.Display() + " 万元 (" + prev.String() + ", " + where + "); expected at least that (if last month was wrong, correct last month)"})
+	}
+	if !january && !(r.YTDCompletedWan.Valid() && ytd.Valid() && r.YTDCompletedWan.Value.LessThan(ytd.Value)) {
+		if fe := schema.CumulativeProblem(r, ytd, prev.String(), where, whereZh); fe != nil {
+			out = append(out, *fe)
+		}
 	}
 	if r.SinceStartCompletedWan.Valid() && since.Valid() && r.SinceStartCompletedWan.Value.LessThan(since.Value) {
 		out = append(out, schema.FieldError{Field: "since_start_completed_wan", Value: r.SinceStartCompletedWan.String(), Rule: RulePreviousMonth,
-			MessageZh: "「自开工累计」应不小于上月自开工累计（" + prev.String() + " " + whereZh + "：" + since.String() + " 万元）；如上月数有误，请更正上月",
-			MessageEn: "since-start " + r.SinceStartCompletedWan.String() + " is below the previous month's " + since.String() + " (" + prev.String() + ", " + where + "); expected at least that (if last month was wrong, correct last month)"})
+			MessageZh: "「自开工累计」应不小于上月自开工累计（" + prev.String() + " " + whereZh + "：" + since.Display() + " 万元）；如上月数有误，请更正上月",
+			MessageEn: "since-start " + r.SinceStartCompletedWan.Display() + " is below the previous month's " + since.Display() + " 万元 (" + prev.String() + ", " + where + "); expected at least that (if last month was wrong, correct last month)"})
 	}
 	return out, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/shopspring/decimal"
 	"github.com/synadia-io/orbit.go/jetstreamext"
 
 	"github.com/keyproject/kpp/schema"
@@ -209,10 +210,16 @@ func (p *Publisher) checkFile(ctx context.Context, own *owners, in *Input, now t
 	if err := own.prefetch(ctx, in.Records); err != nil {
 		return nil, nil, err
 	}
+	months := monthsOf(in.Records)
 	for i := range in.Records {
 		it, err := p.check(ctx, own, in, &in.Records[i], now)
 		if err != nil {
 			return nil, nil, err
+		}
+		if len(it.problems) == 0 {
+			if fe := months.cumulative(it.ev); fe != nil {
+				it.problems = append(it.problems, *fe)
+			}
 		}
 		if len(it.problems) == 0 {
 			if first, ok := seen[it.id]; ok {
@@ -247,6 +254,54 @@ func (p *Publisher) checkFile(ctx context.Context, own *owners, in *Input, now t
 	fr.Read = len(in.Records)
 	sort.SliceStable(fr.Problems, func(i, j int) bool { return fr.Problems[i].Line < fr.Problems[j].Line })
 	return fr, items, nil
+}
+
+// months are the investment reports of one file by project and month
+// (the highest revision of each), with their lines: what `kpp submit`
+// knows of the previous month.
+type months map[[2]string]monthReport
+
+type monthReport struct {
+	r    *schema.InvestmentReport
+	line int
+}
+
+func monthsOf(recs []Record) months {
+	m := months{}
+	for _, rec := range recs {
+		r, ok := rec.Event.(*schema.InvestmentReport)
+		if !ok || len(rec.Problems) > 0 {
+			continue
+		}
+		k := [2]string{r.ProjectID, r.Period}
+		if old, ok := m[k]; !ok || old.r.Revision < r.Revision {
+			m[k] = monthReport{r, rec.Line}
+		}
+	}
+	return m
+}
+
+// cumulative checks 本年累计 = 上月本年累计 + 本月完成 where the file holds
+// the previous month (and always for January): see
+// [schema.CumulativeProblem]. The stored months are the intake's to check.
+func (m months) cumulative(ev schema.Event) *schema.FieldError {
+	r, ok := ev.(*schema.InvestmentReport)
+	if !ok {
+		return nil
+	}
+	p, err := schema.ParsePeriod(r.Period)
+	if err != nil {
+		return nil
+	}
+	if p.Month == time.January {
+		return schema.CumulativeProblem(r, schema.NewWan(decimal.Zero), "", "", "")
+	}
+	prev, ok := m[[2]string{r.ProjectID, p.Prev().String()}]
+	if !ok {
+		return nil
+	}
+	n := strconv.Itoa(prev.line)
+	return schema.CumulativeProblem(r, prev.r.YTDCompletedWan, p.Prev().String(), "line "+n, "第"+n+"行")
 }
 
 // check decodes, validates and checks the ownership of one record.
