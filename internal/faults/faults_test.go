@@ -115,4 +115,3 @@ func TestClickHouseKilledDuringStream(t *testing.T) {
 	record(figure{scenario: "ClickHouse SIGKILL during the stream", faults: "2 × SIGKILL, restarted after 3 s", outcome: o,
 		recovery: recovery, note: "(restart → next batch stored); " + stats, took: time.Since(began)})
 }
-
