@@ -66,11 +66,18 @@ func newEnv(t *testing.T, ch *chserver.Server) *env {
 // turns them on (later flags win).
 func (e *env) serve(name string, extra ...string) *proc {
 	e.t.Helper()
-	args := []string{"--log-level", "info", "serve", "--nats-url", e.natsURL, "--clickhouse", e.dsn, "--http-listen", "",
-		"--ack-wait", "5s", "--schedule-weekly", "off", "--schedule-dekad", "off", "--schedule-monthly", "off"}
-	p := startProc(e.t, e.dir, name, bin.kpp, append(args, extra...)...)
+	p := e.startServe(name, extra...)
 	p.waitLine("serving;", 90*time.Second)
 	return p
+}
+
+// startServe starts a replica as serve does, without waiting for it to
+// be ready.
+func (e *env) startServe(name string, extra ...string) *proc {
+	e.t.Helper()
+	args := []string{"--log-level", "info", "serve", "--nats-url", e.natsURL, "--clickhouse", e.dsn, "--http-listen", "",
+		"--ack-wait", "5s", "--schedule-weekly", "off", "--schedule-dekad", "off", "--schedule-monthly", "off"}
+	return startProc(e.t, e.dir, name, bin.kpp, append(args, extra...)...)
 }
 
 // kpp runs a kpp command to its end and returns its output.

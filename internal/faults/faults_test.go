@@ -4,6 +4,7 @@ package faults
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"regexp"
 	"strconv"
@@ -27,19 +28,24 @@ func scaled(t *testing.T, n int) int {
 	return max(1000, int(float64(n)*f))
 }
 
+// paceFor is the pause between two batches of 1,000 that makes a stream
+// of n reports last about d, so that the faults fall within it at any
+// scale.
+func paceFor(n int, d time.Duration) time.Duration {
+	return d / time.Duration(max(1, n/1000))
+}
+
 // waitAcknowledged waits until the producer has n reports acknowledged.
-func waitAcknowledged(t *testing.T, p *producer, n int, done <-chan error) {
+func waitAcknowledged(t *testing.T, p *producer, n int, s *stream) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	for p.n.Load() < int64(n) {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
+		if ended, err := s.ended(); err != nil {
+			t.Fatal(err)
+		} else if ended {
 			t.Fatalf("the producer finished with %d reports acknowledged, before %d", p.n.Load(), n)
-		case <-time.After(20 * time.Millisecond):
 		}
+		time.Sleep(20 * time.Millisecond)
 		if time.Now().After(deadline) {
 			t.Fatalf("the producer has %d reports acknowledged after 3 minutes, want %d", p.n.Load(), n)
 		}
@@ -48,10 +54,11 @@ func waitAcknowledged(t *testing.T, p *producer, n int, done <-chan error) {
 
 // finish waits for the producer, then for ingest to acknowledge the
 // stream.
-func finish(t *testing.T, e *env, done <-chan error) {
+func finish(t *testing.T, e *env, s *stream) {
 	t.Helper()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	<-s.done
+	if s.err != nil {
+		t.Fatal(s.err)
 	}
 	e.waitIngested(3 * time.Minute)
 }
@@ -88,9 +95,9 @@ func TestClickHouseKilledDuringStream(t *testing.T) {
 	p := e.producer()
 	e.register(ctx, p, w)
 
-	// 1,000 reports every 150 ms or so: the stream lasts about half a
-	// minute, and both kills fall within it.
-	done := p.background(ctx, w.reports, 1000, 150*time.Millisecond)
+	// The stream lasts at least 20 s (100,000 reports in batches of
+	// 1,000, 200 ms apart), and both kills fall within it.
+	done := p.background(ctx, w.reports, 1000, paceFor(n, 20*time.Second))
 	var recovery []time.Duration
 	for _, share := range []float64{0.25, 0.6} {
 		waitAcknowledged(t, p, int(share*float64(n)), done)
@@ -114,4 +121,151 @@ func TestClickHouseKilledDuringStream(t *testing.T) {
 	t.Logf("%s; %s; producer retries %d; recovery %v", o, stats, p.failures.Load(), recovery)
 	record(figure{scenario: "ClickHouse SIGKILL during the stream", faults: "2 × SIGKILL, restarted after 3 s", outcome: o,
 		recovery: recovery, note: "(restart → next batch stored); " + stats, took: time.Since(began)})
+}
+
+// waitMidBatch waits until replica p has stored at least batches batches
+// in this process and ingest holds messages unacknowledged: killing it
+// then kills it in the middle of a batch.
+func waitMidBatch(t *testing.T, e *env, p *proc, batches int, s *stream) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		stored := p.count("batch stored") >= batches
+		pr, err := e.progress()
+		if stored && err == nil && pr.ackPending > 0 {
+			return
+		}
+		if ended, serr := s.ended(); serr != nil {
+			t.Fatal(serr)
+		} else if ended && err == nil && pr.caughtUp() {
+			t.Fatalf("the stream was stored before %s had stored %d batches with more unacknowledged", p.name, batches)
+		}
+		time.Sleep(5 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not store %d batches with more unacknowledged within 3 minutes", p.name, batches)
+		}
+	}
+}
+
+// TestIngestKilledMidBatch SIGKILLs the only kpp serve twice (once a third,
+// then two thirds of a 30,000-report stream are acknowledged by JetStream,
+// as soon as it has stored a batch and holds unacknowledged messages) and
+// restarts it at once.
+// JetStream delivers the batch again after the ack wait (5 s here);
+// recovery is from the restart until ingest acknowledged everything
+// published before the kill.
+func TestIngestKilledMidBatch(t *testing.T) {
+	began := time.Now()
+	n := scaled(t, 30_000)
+	e := newEnv(t, testenv.ClickHouseServer(t))
+	serve := e.serve("serve", "--batch-size", "2000")
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	w := newWorkload("ingestkill-", n)
+	p := e.producer()
+	e.register(ctx, p, w)
+
+	done := p.background(ctx, w.reports, 1000, paceFor(n, 20*time.Second))
+	var recovery []time.Duration
+	for _, share := range []float64{1.0 / 3, 2.0 / 3} {
+		waitAcknowledged(t, p, int(share*float64(n)), done)
+		waitMidBatch(t, e, serve, 1, done)
+		serve.kill()
+		at, err := e.progress()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("kpp serve killed with %d reports acknowledged by JetStream; ingest: %s", p.n.Load(), at)
+		serve.restart()
+		restarted := time.Now()
+		serve.waitLine("serving;", time.Minute)
+		e.waitFor("ingest to store what the killed process held", 2*time.Minute, func(pr progress) bool { return pr.acked >= at.last })
+		recovery = append(recovery, time.Since(restarted))
+	}
+	finish(t, e, done)
+	stats := stopServe(t, serve)
+	o := e.verify(ctx, w, p)
+	t.Logf("%s; %s; recovery %v", o, stats, recovery)
+	record(figure{scenario: "ingest SIGKILL mid-batch", faults: "2 × SIGKILL of kpp serve holding a batch, restarted at once (ack wait 5 s)", outcome: o,
+		recovery: recovery, note: "(restart → all published before the kill stored); " + stats, took: time.Since(began)})
+}
+
+// TestNATSKilled SIGKILLs the NATS server twice during a 30,000-report
+// stream (at a third and two thirds acknowledged) and starts it again on
+// the same port and store 2 s later. The producer publishes each batch
+// until it is acknowledged; kpp serve reconnects. Recovery is from the
+// restart until ingest acknowledged everything published before the kill.
+func TestNATSKilled(t *testing.T) {
+	began := time.Now()
+	n := scaled(t, 30_000)
+	e := newEnv(t, testenv.ClickHouseServer(t))
+	serve := e.serve("serve", "--batch-size", "2000")
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	w := newWorkload("natskill-", n)
+	p := e.producer()
+	e.register(ctx, p, w)
+
+	done := p.background(ctx, w.reports, 1000, paceFor(n, 20*time.Second))
+	var recovery []time.Duration
+	for _, share := range []float64{1.0 / 3, 2.0 / 3} {
+		waitAcknowledged(t, p, int(share*float64(n)), done)
+		e.nats.kill()
+		t.Logf("NATS killed with %d reports acknowledged by JetStream", p.n.Load())
+		time.Sleep(2 * time.Second)
+		e.nats.restart()
+		restarted := time.Now()
+		e.nats.waitLine("ready", 30*time.Second)
+		// Everything acknowledged before the kill is in the stream after it.
+		acked := uint64(p.n.Load())
+		e.waitFor("ingest to store what was acknowledged before NATS was killed", 2*time.Minute, func(pr progress) bool {
+			return pr.acked >= acked+uint64(len(w.projects))
+		})
+		recovery = append(recovery, time.Since(restarted))
+	}
+	finish(t, e, done)
+	stats := stopServe(t, serve)
+	o := e.verify(ctx, w, p)
+	t.Logf("%s; %s; producer retries %d; recovery %v", o, stats, p.failures.Load(), recovery)
+	record(figure{scenario: "NATS SIGKILL and restart", faults: "2 × SIGKILL of nats-server, restarted after 2 s", outcome: o,
+		recovery: recovery, note: fmt.Sprintf("(restart → all acknowledged before the kill stored); producer retries %d; %s", p.failures.Load(), stats), took: time.Since(began)})
+}
+
+// TestTwoIngestReplicas runs two kpp serve replicas on one durable
+// consumer, waits until both have stored batches of a 30,000-report stream,
+// and SIGKILLs one while ingest holds unacknowledged messages. The other
+// gets the killed one's messages after the ack wait (5 s) and stores the
+// rest. Recovery is from the kill until everything published before it is
+// acknowledged.
+func TestTwoIngestReplicas(t *testing.T) {
+	began := time.Now()
+	n := scaled(t, 30_000)
+	e := newEnv(t, testenv.ClickHouseServer(t))
+	a := e.serve("serve-a", "--batch-size", "2000")
+	b := e.serve("serve-b", "--batch-size", "2000")
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	w := newWorkload("replicas-", n)
+	p := e.producer()
+	e.register(ctx, p, w)
+
+	done := p.background(ctx, w.reports, 1000, paceFor(n, 20*time.Second))
+	waitMidBatch(t, e, b, 1, done)
+	waitMidBatch(t, e, a, 2, done)
+	storedA, storedB := a.count("batch stored"), b.count("batch stored")
+	a.kill()
+	killed := time.Now()
+	at, err := e.progress()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("serve-a killed after %d batches (serve-b %d) with %d reports acknowledged by JetStream; ingest: %s", storedA, storedB, p.n.Load(), at)
+	e.waitFor("serve-b to store what serve-a held", 2*time.Minute, func(pr progress) bool { return pr.acked >= at.last })
+	recovery := []time.Duration{time.Since(killed)}
+	finish(t, e, done)
+	stats := stopServe(t, b)
+	o := e.verify(ctx, w, p)
+	t.Logf("%s; %s; recovery %v", o, stats, recovery)
+	record(figure{scenario: "two ingest replicas, one SIGKILLed", faults: fmt.Sprintf("SIGKILL of serve-a holding a batch after %d batches (serve-b %d)", storedA, storedB),
+		outcome: o, recovery: recovery, note: "(kill → all published before it stored by serve-b); " + stats, took: time.Since(began)})
 }

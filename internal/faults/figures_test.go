@@ -49,8 +49,12 @@ func printFigures(w io.Writer) {
 		for _, d := range f.recovery {
 			rec = append(rec, d.Round(10*time.Millisecond).String())
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %d | %d | %d | %d / %d | %d | %d (%d) | %s %s | %s |\n",
-			f.scenario, f.faults, o.Reports, o.Acknowledged, o.Stored, o.Missing, o.FinalDuplicates, o.LatestDuplicates,
-			o.RawRows, o.BoardProjects, o.BoardWrong, strings.Join(rec, ", "), f.note, f.took.Round(100*time.Millisecond))
+		ingested := fmt.Sprintf("%d | %d | %d | %d | %d / %d | %d", o.Reports, o.Acknowledged, o.Stored, o.Missing,
+			o.FinalDuplicates, o.LatestDuplicates, o.RawRows)
+		if o.Reports == 0 {
+			ingested = "— | — | — | — | — | —"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %d (%d) | %s %s | %s |\n",
+			f.scenario, f.faults, ingested, o.BoardProjects, o.BoardWrong, strings.Join(rec, ", "), f.note, f.took.Round(100*time.Millisecond))
 	}
 }

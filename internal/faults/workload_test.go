@@ -130,12 +130,30 @@ func (p *producer) publish(ctx context.Context, events []schema.Event, chunk int
 	return nil
 }
 
-// background runs publish in a goroutine; the returned channel gives its
-// result.
-func (p *producer) background(ctx context.Context, events []schema.Event, chunk int, pace time.Duration) <-chan error {
-	done := make(chan error, 1)
-	go func() { done <- p.publish(ctx, events, chunk, pace) }()
-	return done
+// stream is a publish running in the background.
+type stream struct {
+	done chan struct{}
+	err  error
+}
+
+// ended reports whether the publish returned, and its error.
+func (s *stream) ended() (bool, error) {
+	select {
+	case <-s.done:
+		return true, s.err
+	default:
+		return false, nil
+	}
+}
+
+// background runs publish in a goroutine.
+func (p *producer) background(ctx context.Context, events []schema.Event, chunk int, pace time.Duration) *stream {
+	s := &stream{done: make(chan struct{})}
+	go func() {
+		s.err = p.publish(ctx, events, chunk, pace)
+		close(s.done)
+	}()
+	return s
 }
 
 // register publishes the workload's registrations and waits until ingest
