@@ -109,6 +109,10 @@ func (e *env) store() *chstore.Store {
 type progress struct {
 	last, acked            uint64
 	ackPending, numPending uint64
+	// redelivered counts deliveries beyond the first of each message:
+	// the consumer's delivery sequence past the last stream sequence it
+	// delivered (the consumer delivers the whole stream from 1).
+	redelivered uint64
 }
 
 func (p progress) caughtUp() bool {
@@ -140,7 +144,11 @@ func (e *env) progress() (progress, error) {
 	if err != nil {
 		return progress{}, err
 	}
-	return progress{last: si.State.LastSeq, acked: ci.AckFloor.Stream, ackPending: uint64(ci.NumAckPending), numPending: ci.NumPending}, nil
+	pr := progress{last: si.State.LastSeq, acked: ci.AckFloor.Stream, ackPending: uint64(ci.NumAckPending), numPending: ci.NumPending}
+	if ci.Delivered.Consumer > ci.Delivered.Stream {
+		pr.redelivered = ci.Delivered.Consumer - ci.Delivered.Stream
+	}
+	return pr, nil
 }
 
 // waitFor polls cond every 20ms until it holds; the test fails after

@@ -185,6 +185,9 @@ func TestIngestKilledMidBatch(t *testing.T) {
 	finish(t, e, done)
 	stats := stopServe(t, serve)
 	o := e.verify(ctx, w, p)
+	if o.Redelivered == 0 {
+		t.Errorf("JetStream redelivered nothing: the killed processes held no unacknowledged message")
+	}
 	t.Logf("%s; %s; recovery %v", o, stats, recovery)
 	record(figure{scenario: "ingest SIGKILL mid-batch", faults: "2 × SIGKILL of kpp serve holding a batch, restarted at once (ack wait 5 s)", outcome: o,
 		recovery: recovery, note: "(restart → all published before the kill stored); " + stats, took: time.Since(began)})
@@ -232,10 +235,11 @@ func TestNATSKilled(t *testing.T) {
 }
 
 // TestTwoIngestReplicas runs two kpp serve replicas on one durable
-// consumer, waits until both have stored batches of a 30,000-report stream,
-// and SIGKILLs one while ingest holds unacknowledged messages. The other
-// gets the killed one's messages after the ack wait (5 s) and stores the
-// rest. Recovery is from the kill until everything published before it is
+// consumer, publishes 30,000 reports at once (a month-end burst, so that
+// both hold batches all along), waits until both have stored batches and
+// SIGKILLs one. The other gets the killed one's messages after the ack
+// wait (5 s) and stores the rest; JetStream must have redelivered some.
+// Recovery is from the kill until everything published before it is
 // acknowledged.
 func TestTwoIngestReplicas(t *testing.T) {
 	began := time.Now()
@@ -249,7 +253,7 @@ func TestTwoIngestReplicas(t *testing.T) {
 	p := e.producer()
 	e.register(ctx, p, w)
 
-	done := p.background(ctx, w.reports, 1000, paceFor(n, 20*time.Second))
+	done := p.background(ctx, w.reports, 1000, 0)
 	waitMidBatch(t, e, b, 1, done)
 	waitMidBatch(t, e, a, 2, done)
 	storedA, storedB := a.count("batch stored"), b.count("batch stored")
@@ -265,6 +269,9 @@ func TestTwoIngestReplicas(t *testing.T) {
 	finish(t, e, done)
 	stats := stopServe(t, b)
 	o := e.verify(ctx, w, p)
+	if o.Redelivered == 0 {
+		t.Errorf("JetStream redelivered nothing: serve-a held no unacknowledged message when it was killed")
+	}
 	t.Logf("%s; %s; recovery %v", o, stats, recovery)
 	record(figure{scenario: "two ingest replicas, one SIGKILLed", faults: fmt.Sprintf("SIGKILL of serve-a holding a batch after %d batches (serve-b %d)", storedA, storedB),
 		outcome: o, recovery: recovery, note: "(kill → all published before it stored by serve-b); " + stats, took: time.Since(began)})

@@ -41,18 +41,18 @@ func printFigures(w io.Writer) {
 		return
 	}
 	fmt.Fprintln(w, "\nfault suite figures")
-	fmt.Fprintln(w, "| scenario | faults | reports | acknowledged | stored | missing | duplicates (FINAL / latest) | raw rows | board projects (wrong) | recovery | took |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+	fmt.Fprintln(w, "| scenario | faults | reports | acknowledged | stored | missing | duplicates (FINAL / latest) | raw rows | redelivered | board projects (wrong) | recovery | took |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
 	for _, f := range figures.list {
 		o := f.outcome
 		var rec []string
 		for _, d := range f.recovery {
 			rec = append(rec, d.Round(10*time.Millisecond).String())
 		}
-		ingested := fmt.Sprintf("%d | %d | %d | %d | %d / %d | %d", o.Reports, o.Acknowledged, o.Stored, o.Missing,
-			o.FinalDuplicates, o.LatestDuplicates, o.RawRows)
+		ingested := fmt.Sprintf("%d | %d | %d | %d | %d / %d | %d | %d", o.Reports, o.Acknowledged, o.Stored, o.Missing,
+			o.FinalDuplicates, o.LatestDuplicates, o.RawRows, o.Redelivered)
 		if o.Reports == 0 {
-			ingested = "— | — | — | — | — | —"
+			ingested = "— | — | — | — | — | — | —"
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %d (%d) | %s %s | %s |\n",
 			f.scenario, f.faults, ingested, o.BoardProjects, o.BoardWrong, strings.Join(rec, ", "), f.note, f.took.Round(100*time.Millisecond))

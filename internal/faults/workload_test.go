@@ -183,6 +183,9 @@ type outcome struct {
 	// RawRows is the rows of investment_reports without FINAL: a report
 	// stored twice (a batch written again after a crash) is merged away.
 	RawRows uint64
+	// Redelivered counts the messages JetStream delivered again (a
+	// batch held by a killed replica, acks lost with NATS).
+	Redelivered uint64
 	// BoardProjects is the projects on the reviewed month's board;
 	// BoardWrong those whose figures differ from the acknowledged reports.
 	BoardProjects, BoardWrong int
@@ -194,8 +197,8 @@ func (o outcome) ok() bool {
 }
 
 func (o outcome) String() string {
-	return fmt.Sprintf("reports %d, acknowledged %d, stored %d (missing %d, extra %d), duplicates FINAL %d, latest %d, latest not the newest revision %d; raw rows %d; board: %d projects, %d wrong",
-		o.Reports, o.Acknowledged, o.Stored, o.Missing, o.Extra, o.FinalDuplicates, o.LatestDuplicates, o.WrongLatest, o.RawRows, o.BoardProjects, o.BoardWrong)
+	return fmt.Sprintf("reports %d, acknowledged %d, stored %d (missing %d, extra %d), duplicates FINAL %d, latest %d, latest not the newest revision %d; raw rows %d; redelivered %d; board: %d projects, %d wrong",
+		o.Reports, o.Acknowledged, o.Stored, o.Missing, o.Extra, o.FinalDuplicates, o.LatestDuplicates, o.WrongLatest, o.RawRows, o.Redelivered, o.BoardProjects, o.BoardWrong)
 }
 
 // verify compares what ClickHouse holds with what the producer saw
@@ -207,6 +210,9 @@ func (e *env) verify(ctx context.Context, w *workload, p *producer) outcome {
 	st := e.store()
 	conn := st.Conn()
 	o := outcome{Reports: len(w.reports), Acknowledged: int(p.n.Load())}
+	if pr, err := e.progress(); err == nil {
+		o.Redelivered = pr.redelivered
+	}
 
 	stored := map[string]int{}
 	rows, err := conn.Query(ctx, "SELECT event_id FROM investment_reports FINAL WHERE startsWith(project_id, ?)", w.prefix)
