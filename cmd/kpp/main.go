@@ -31,6 +31,7 @@ type cli struct {
 	Report     reportCmd     `cmd:"" help:"Render a stored dispatch review: table, csv, md, html or xlsx."`
 	Rules      rulesCmd      `cmd:"" help:"Show the default rating rules file, or check one."`
 	DLQ        dlqCmd        `cmd:"" name:"dlq" help:"List and replay rejected (dead-lettered) updates."`
+	Project    projectCmd    `cmd:"" help:"Administer project ownership: transfer a project to another department."`
 	Dept       deptCmd       `cmd:"" help:"Manage department credentials: intake tokens and NATS passwords (hashed in a file)."`
 	Template   templateCmd   `cmd:"" help:"Write a department's Excel report template."`
 	NATSConfig natsConfigCmd `cmd:"" name:"nats-config" help:"Write nats-server users and permissions: each department may publish only on its own subjects."`
