@@ -39,6 +39,17 @@ func EventID(e Event) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// MsgID returns the message id (Nats-Msg-Id) an event is published with:
+// "<department id>:<event id>". JetStream drops a message whose id it
+// stored within the duplicate window; scoping the id by department keeps
+// one department's ids apart from another's, so that two departments'
+// events with the same key (two registrations of one project) are both
+// stored and judged by ingest. The stored rows keep [EventID]: it names
+// the event, whoever sent it. An id says nothing about who sent a
+// message — any publisher may set any id — so a publisher that gets
+// "duplicate" back verifies the stored message (producers/submit).
+func MsgID(e Event) string { return e.Department() + ":" + EventID(e) }
+
 // Common holds the fields every event carries besides its own.
 type Common struct {
 	// Schema is the event type and version, e.g. "kpp.investment_report.v1".

@@ -32,6 +32,7 @@ type cli struct {
 	Report     reportCmd     `cmd:"" help:"Render a stored dispatch review: table, csv, md, html or xlsx."`
 	Rules      rulesCmd      `cmd:"" help:"Show the default rating rules file, or check one."`
 	DLQ        dlqCmd        `cmd:"" name:"dlq" help:"List and replay rejected (dead-lettered) updates."`
+	Project    projectCmd    `cmd:"" help:"Administer project ownership: transfer a project to another department."`
 	Dept       deptCmd       `cmd:"" help:"Manage department credentials: intake tokens and NATS passwords (hashed in a file)."`
 	Reader     readerCmd     `cmd:"" help:"Manage the accounts of the report pages (leaders and readers; passwords hashed in a file)."`
 	Template   templateCmd   `cmd:"" help:"Write a department's Excel report template."`

@@ -48,10 +48,9 @@ func (it *item) rule() schema.Rule {
 }
 
 // classify reads a message's metadata, subject and payload and checks it
-// against the schema and the owners. A project registration that passes
-// is recorded in owners at once, so that reports later in the same batch
-// count it.
-func classify(m jetstream.Msg, md *jetstream.MsgMetadata, owners schema.Owners) *item {
+// against the schema. Ownership is checked afterwards, by checkOwner, once
+// the owners of the projects registered in the same pull are settled.
+func classify(m jetstream.Msg, md *jetstream.MsgMetadata) *item {
 	it := &item{
 		msg:       m,
 		seq:       md.Sequence.Stream,
@@ -83,13 +82,6 @@ func classify(m jetstream.Msg, md *jetstream.MsgMetadata, owners schema.Owners) 
 	if err := schema.CheckSubject(parts, ev); err != nil {
 		it.reject = asValidationError(err)
 		return it
-	}
-	if err := owners.CheckOwner(ev); err != nil {
-		it.reject = asValidationError(err)
-		return it
-	}
-	if p, ok := ev.(*schema.Project); ok {
-		owners.Register(p)
 	}
 	return it
 }
@@ -123,18 +115,28 @@ func trustImport(it *item, h nats.Header) bool {
 	return true
 }
 
+// checkOwner rejects an accepted item whose department does not own its
+// project: a report for an unknown project or another department's, or a
+// registration of a project another department owns.
+func checkOwner(it *item, owners schema.Owners) {
+	if err := owners.CheckOwner(it.ev); err != nil {
+		it.reject = asValidationError(err)
+	}
+}
+
 // recheckOwner checks again an item rejected only because its project was
-// unknown, against owners that now include registrations stored by other
-// replicas. It reports whether the item is accepted now.
+// unknown or another department's, against owners read from the projects
+// bucket since. It reports whether the item is accepted now.
 func recheckOwner(it *item, owners schema.Owners) bool {
-	if it.ev == nil || it.rule() != schema.RuleUnknownProject {
+	if it.ev == nil || (it.rule() != schema.RuleUnknownProject && it.rule() != schema.RuleNotOwner) {
 		return false
 	}
-	if owners.CheckOwner(it.ev) != nil {
+	if _, ok := owners[it.ev.Project()]; !ok {
 		return false
 	}
 	it.reject = nil
-	return true
+	checkOwner(it, owners)
+	return it.accepted()
 }
 
 // looseParts takes what it can from a subject ParseSubject refused:
