@@ -109,7 +109,8 @@ func TestBrowserReport(t *testing.T) {
 
 // The intake on a phone (375 px wide, as an iPhone SE or most Android
 // phones): no page — sign-in, the projects, the form with its milestones
-// and errors, the receipt, the history, the upload — is wider than the
+// and errors, the receipt, the history, the upload, the registration
+// forms — is wider than the
 // screen, and no element but the cells of a table that scrolls inside
 // itself reaches past its right edge.
 func TestBrowserPhone(t *testing.T) {
@@ -159,4 +160,25 @@ func TestBrowserPhone(t *testing.T) {
 	fits("the history")
 	run("upload", chromedp.Navigate(e.ts.URL+"/intake/upload"))
 	fits("the upload page")
+	run("registration form", chromedp.Navigate(e.ts.URL+"/intake/projects/"+pumped+"/register"), chromedp.WaitVisible(chromedp.ID("register-form")))
+	fits("the registration form")
+	run("registration with errors",
+		chromedp.Clear(chromedp.ID("name_zh")),
+		chromedp.SendKeys(chromedp.CSS(`[id="plan.1.year"]`), "2026"),
+		chromedp.SendKeys(chromedp.CSS(`[id="plan.1.amount"]`), "12万"),
+		chromedp.SendKeys(chromedp.ID("reported_by"), "王敏"),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("name_zh-error")))
+	fits("the registration form with its errors")
+	run("fix and register",
+		chromedp.SetValue(chromedp.ID("name_zh"), "庆元抽水蓄能电站"),
+		chromedp.SetValue(chromedp.CSS(`[id="plan.1.amount"]`), "80000"),
+		chromedp.SendKeys(chromedp.ID("responsible_unit"), "浙江庆元抽水蓄能有限公司"),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("receipt-ok")))
+	if got := e.latestRegistration(fgj, pumped); got.Revision != 2 || got.ResponsibleUnit != "浙江庆元抽水蓄能有限公司" || len(got.AnnualPlans) != 2 {
+		t.Fatalf("registered through the browser: %+v", got)
+	}
+	run("new project form", chromedp.Navigate(e.ts.URL+"/intake/register"), chromedp.WaitVisible(chromedp.ID("register-form")))
+	fits("the new-project form")
 }

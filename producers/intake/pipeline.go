@@ -32,8 +32,7 @@ const (
 	RuleUnknownMilestone schema.Rule = "unknown_milestone"
 	// RuleLimit: the request has more reports than [Limits.MaxRows].
 	RuleLimit schema.Rule = "limit"
-	// RuleKind: the record is a project registration, which the intake
-	// does not take.
+	// RuleKind: the record is of a kind the intake does not take.
 	RuleKind schema.Rule = "kind"
 	// RuleEmpty: the request holds no report.
 	RuleEmpty schema.Rule = "empty"
@@ -59,9 +58,13 @@ type input struct {
 	origins map[int]origin
 	// auto holds the record lines whose revision the intake assigns.
 	auto map[int]bool
-	// base is, for the web form, the revision of the month the form was
-	// opened on (0: none); nil for the API and uploads.
+	// base is, for the web forms, the revision of the month (or of the
+	// registration) the form was opened on (0: none); nil for the API and
+	// uploads.
 	base *int
+	// newProject is set by the new-project form: a project id the
+	// department already uses is refused rather than changed.
+	newProject bool
 	// problems were found while decoding, in display coordinates.
 	problems []submit.Problem
 	notices  []Notice
@@ -201,6 +204,8 @@ func (s *Server) receiptOf(x *input, id string, rc *submit.Receipt) *Receipt {
 			ev.Period, ev.Revision = v.Period, v.Revision
 		case *schema.MilestoneUpdate:
 			ev.MilestoneID, ev.Revision = v.MilestoneID, v.Revision
+		case *schema.Project:
+			ev.Revision = v.Revision
 		}
 		r.Events = append(r.Events, ev)
 	}
@@ -233,6 +238,9 @@ type history struct {
 	reports    map[string][]Report
 	milestones map[string]map[string]milestoneState
 	projects   map[string]Project // nil until loaded
+	// registrations are the department's latest registrations, as
+	// stored (nil until one is loaded).
+	registrations map[string]*registration
 }
 
 func (h *history) owner(ctx context.Context, project string) (string, error) {
@@ -348,10 +356,10 @@ func (s *Server) prepare(ctx context.Context, x *input) ([]submit.Problem, error
 		}
 		ev := rec.Event
 		c := commonOf(ev)
-		if c == nil || ev.Kind() == schema.KindProject {
+		if c == nil {
 			add(rec.Line, schema.FieldError{Field: "schema", Value: string(ev.Kind()), Rule: RuleKind,
-				MessageZh: "此处只受理投资完成月报和节点进展；项目登记请联系管理员",
-				MessageEn: "only investment reports and milestone updates are accepted here; project registrations go through the operator (kpp submit)"})
+				MessageZh: "此处只受理项目登记、投资完成月报和节点进展",
+				MessageEn: "only project registrations, investment reports and milestone updates are accepted here"})
 			keep = append(keep, rec)
 			continue
 		}
@@ -376,6 +384,19 @@ func (s *Server) prepare(ctx context.Context, x *input) ([]submit.Problem, error
 		own, err := h.owner(ctx, ev.Project())
 		if err != nil {
 			return nil, err
+		}
+		if p, ok := ev.(*schema.Project); ok {
+			drop, fes, err := s.prepareProject(ctx, h, x, rec.Line, own, p)
+			if err != nil {
+				return nil, err
+			}
+			for _, fe := range fes {
+				add(rec.Line, fe)
+			}
+			if !drop {
+				keep = append(keep, rec)
+			}
+			continue
 		}
 		if own != x.dept.ID {
 			keep = append(keep, rec) // submit says unknown project or not owner

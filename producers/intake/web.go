@@ -33,7 +33,7 @@ type pages struct {
 	m map[string]*template.Template
 }
 
-var pageNames = []string{"login", "projects", "form", "receipt", "history", "upload", "message"}
+var pageNames = []string{"login", "projects", "form", "register", "receipt", "history", "upload", "message"}
 
 func parsePages() (*pages, error) {
 	funcs := template.FuncMap{
@@ -52,6 +52,14 @@ func parsePages() (*pages, error) {
 		"args": func(p *formPage, name, label, hint string) fieldArgs {
 			return fieldArgs{P: p, Name: name, Label: label, Hint: hint}
 		},
+		"rargs": func(p *registerPage, name, label, hint string) registerArgs {
+			return registerArgs{P: p, Name: name, Label: label, Hint: hint}
+		},
+		"cargs": func(p *registerPage, name, label, inputmode string) registerArgs {
+			return registerArgs{P: p, Name: name, Label: label, Hint: inputmode}
+		},
+		"inc":  func(n int) int { return n + 1 },
+		"list": func(s ...string) []string { return s },
 	}
 	p := &pages{m: map[string]*template.Template{}}
 	for _, n := range pageNames {
