@@ -580,7 +580,12 @@ func rfc5987(s string) string {
 
 // Summary is the overall line, e.g. 共9个项目；2025年9月月报已报送7个（其中迟报1个）、
 // 未报送2个；绿2个、黄2个、红4个、未评级1个；较上次月度调度新晋红榜1个、摘牌1个。…
-func (r *Review) Summary() string {
+func (r *Review) Summary() string { return r.summaryIn(yi, "亿元") }
+
+// summaryIn is the summary with its amounts in unit, rendered by money
+// from 万元: the pages and text formats say 亿元, the workbook, whose sheets
+// are in 万元, says 万元.
+func (r *Review) summaryIn(money func(decimal.Decimal) string, unit string) string {
 	o := r.Overall
 	due := r.DueMonth()
 	ratedYTD := r.ratedYTD()
@@ -593,7 +598,7 @@ func (r *Review) Summary() string {
 	if r.hasPrevious() {
 		fmt.Fprintf(&sb, "；较上次%s新晋红榜%d个、摘牌%d个", r.Name(), r.CountChange(rollup.ChangeNewlyRed), r.CountChange(rollup.ChangeRecovered))
 	}
-	fmt.Fprintf(&sb, "。全部项目%s完成%s亿元，本年累计完成%s亿元", r.periodWord(), yi(o.PeriodCompletedWan), yi(o.YTDCompletedWan))
+	fmt.Fprintf(&sb, "。全部项目%s完成%s%s，本年累计完成%s%s", r.periodWord(), money(o.PeriodCompletedWan), unit, money(o.YTDCompletedWan), unit)
 	if o.CompletionPct == nil {
 		fmt.Fprintf(&sb, "；无评级项目，序时进度%s%%。", o.TimeProgressPct.StringFixed(2))
 		return sb.String()
@@ -602,8 +607,8 @@ func (r *Review) Summary() string {
 	if o.GapPP != nil {
 		gap = *o.GapPP
 	}
-	fmt.Fprintf(&sb, "；评级项目本年累计完成%s亿元，年度计划%s亿元，投资完成率%s%%，序时进度%s%%，差距%s个百分点。",
-		yi(ratedYTD), yi(o.AnnualPlanWan), o.CompletionPct.StringFixed(2), o.TimeProgressPct.StringFixed(2), signed(gap))
+	fmt.Fprintf(&sb, "；评级项目本年累计完成%s%s，年度计划%s%s，投资完成率%s%%，序时进度%s%%，差距%s个百分点。",
+		money(ratedYTD), unit, money(o.AnnualPlanWan), unit, o.CompletionPct.StringFixed(2), o.TimeProgressPct.StringFixed(2), signed(gap))
 	return sb.String()
 }
 

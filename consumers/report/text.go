@@ -130,11 +130,11 @@ func (r *Review) renderMarkdown(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	var sb strings.Builder
-	sb.WriteString("# " + r.Title() + "\n\n" + r.Summary() + "\n")
+	sb.WriteString("# " + mdText(r.Title()) + "\n\n" + mdText(r.Summary()) + "\n")
 	for _, s := range sections {
-		sb.WriteString("\n" + strings.Repeat("#", max(s.level, 2)) + " " + s.heading + "\n")
+		sb.WriteString("\n" + strings.Repeat("#", max(s.level, 2)) + " " + mdText(s.heading) + "\n")
 		if s.note != "" {
-			sb.WriteString("\n" + s.note + "\n")
+			sb.WriteString("\n" + mdText(s.note) + "\n")
 		}
 		if len(s.rows) == 0 {
 			continue
@@ -152,17 +152,29 @@ func (r *Review) renderMarkdown(ctx context.Context, w io.Writer) error {
 			sb.WriteString(mdRow(row))
 		}
 	}
-	sb.WriteString("\n" + r.Footer() + "\n")
+	sb.WriteString("\n" + mdText(r.Footer()) + "\n")
 	_, err = io.WriteString(w, sb.String())
 	return err
 }
 
-var mdEscaper = strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ")
+// mdEscaper makes text from registrations and reports (project names,
+// 存在问题, 下步计划 …) literal in Markdown: the punctuation that starts
+// emphasis, links, code, headings, tables and escapes gets a backslash; <,
+// > and & become entities, so that no HTML gets through a renderer; line
+// breaks become spaces, so that a cell stays in its row and a paragraph in
+// its block.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "|", `\|`, "#", `\#`, "~", `\~`, "!", `\!`,
+	"<", "&lt;", ">", "&gt;", "&", "&amp;",
+	"\r\n", " ", "\n", " ", "\r", " ", "\u2028", " ", "\u2029", " ")
+
+// mdText escapes s for a Markdown table cell, heading or paragraph.
+func mdText(s string) string { return mdEscaper.Replace(s) }
 
 func mdRow(cells []string) string {
 	esc := make([]string, len(cells))
 	for i, c := range cells {
-		esc[i] = mdEscaper.Replace(c)
+		esc[i] = mdText(c)
 	}
 	return "| " + strings.Join(esc, " | ") + " |\n"
 }

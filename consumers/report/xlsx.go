@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -380,6 +381,27 @@ func (wb *workbook) landscape(sheet string, header int) error {
 		RefersTo: fmt.Sprintf("'%s'!$1:$%d", sheet, header)})
 }
 
+// wanText renders 万元 with two places and thousands separators, as the
+// sheets show money (10,000.50).
+func wanText(d decimal.Decimal) string {
+	s := d.StringFixed(2)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	out := b.String() + "." + frac
+	if neg {
+		return "-" + out
+	}
+	return out
+}
+
 func (r *Review) subtitle() string {
 	s := r.Period.Kind.Label() + " · " + r.Period.Label() + " · 计算时间" + minute(r.ComputedAt)
 	if !r.Cutoff.IsZero() {
@@ -426,20 +448,22 @@ func (wb *workbook) summary(_ context.Context, r *Review) error {
 			return err
 		}
 	}
-	// The monthly trend, below an empty row, without a filter.
-	if err := s.header(s.row+2, []column{{"月份", 22}, {"完成投资(万元)", 18}, {"说明", 60}}); err != nil {
+	// The monthly trend, below an empty row, without a filter, in 万元 as
+	// the sheet says.
+	if err := s.header(s.row+2, []column{{"月份", 22}, {"完成投资(万元)", 18}, {"累计(万元)", 60}}); err != nil {
 		return err
 	}
 	sum := decimal.Zero
 	for _, m := range r.Trend {
 		sum = sum.Add(m.AmountWan)
-		if err := s.values([]value{str(m.Month.String()), wan(m.AmountWan), str("累计" + yi(sum) + "亿元")}); err != nil {
+		if err := s.values([]value{str(monthLabel(m.Month)), wan(m.AmountWan), wan(sum)}); err != nil {
 			return err
 		}
 	}
-	// The summary and the footer in words, below the tables.
+	// The summary and the footer in words, below the tables: amounts in
+	// 万元, and no command line on paper.
 	next := s.row + 1
-	for i, line := range []string{r.Summary(), r.Footer()} {
+	for i, line := range []string{r.summaryIn(wanText, "万元"), r.footerNote() + "。"} {
 		if err := s.banner(next+1+i, len(cols), line, "subtitle", 48); err != nil {
 			return err
 		}
@@ -451,14 +475,20 @@ func (wb *workbook) summary(_ context.Context, r *Review) error {
 // project in board order on 全部项目, the red ones, then the yellow ones —
 // the first projects of the board — on 红黄榜 as they pass.
 func (wb *workbook) projects(ctx context.Context, r *Review) error {
-	pw := r.periodWord()
+	// A monthly review's period is the month: its 本月完成 is given once,
+	// as in the CSV; a weekly or ten-day review adds 本月完成 of the report
+	// used (报送月份).
+	monthly := r.Period.Kind == schema.ReviewMonthly
 	cols := []column{{"序号", 6}, {"项目", 30}, {"项目编号", 26}, {"部门", 22},
-		{"地区", 14}, {"类别", 8}, {"阶段", 8}, {pw + "完成(万元)", 14},
-		{"本月完成(万元)", 14}, {"本年累计(万元)", 14}, {"年度计划(万元)", 14},
+		{"地区", 14}, {"类别", 8}, {"阶段", 8}, {r.periodWord() + "完成(万元)", 14}}
+	if !monthly {
+		cols = append(cols, column{"报送月份本月完成(万元)", 14})
+	}
+	cols = append(cols, []column{{"本年累计(万元)", 14}, {"年度计划(万元)", 14},
 		{"完成率", 10}, {"序时进度", 10}, {"差距(百分点)", 10}, {"状态", 8},
 		{"变化", 10}, {"上次状态", 8}, {"原因", 60}, {"已报送", 8},
 		{"报送月份", 10}, {"报送版本", 8}, {"逾期节点数", 10}, {"最长逾期天数", 12},
-		{"连续落后次数", 12}}
+		{"连续落后次数", 12}}...)
 	all, err := wb.openSheet(SheetProjects, sheetTable{cols: cols, rows: r.ProjectCount(), freezeCols: 2}, true)
 	if err != nil {
 		return err
@@ -485,12 +515,16 @@ func (wb *workbook) projects(ctx context.Context, r *Review) error {
 		if p.Reported {
 			reported = "是"
 		}
-		if err := all.values([]value{integer(i), str(p.NameZh), str(p.ProjectID), str(department(p.DepartmentName, p.DepartmentID)),
-			str(p.Region), str(schema.Category(p.Category).Label()), str(schema.Stage(p.Stage).Label()), wan(p.PeriodCompletedWan),
-			wan(p.MonthCompletedWan), wan(p.YTDCompletedWan), optWan(p.AnnualPlanWan), pct(p.CompletionPct),
+		row := []value{integer(i), str(p.NameZh), str(p.ProjectID), str(department(p.DepartmentName, p.DepartmentID)),
+			str(p.Region), str(schema.Category(p.Category).Label()), str(schema.Stage(p.Stage).Label()), wan(p.PeriodCompletedWan)}
+		if !monthly {
+			row = append(row, wan(p.MonthCompletedWan))
+		}
+		row = append(row, wan(p.YTDCompletedWan), optWan(p.AnnualPlanWan), pct(p.CompletionPct),
 			pct(&p.TimeProgressPct), points(p.GapPP), statusCell(p.Status), str(ChangeLabel(p.Change)),
 			str(prevLabel(p.PrevStatus)), str(p.ReasonZh), str(reported), str(rp), integer(int(p.ReportRevision)),
-			integer(p.OverdueMilestones), integer(p.MaxOverdueDays), integer(p.ShortStreak)}); err != nil {
+			integer(p.OverdueMilestones), integer(p.MaxOverdueDays), integer(p.ShortStreak))
+		if err := all.values(row); err != nil {
 			return err
 		}
 		if p.Status != rating.Red && p.Status != rating.Yellow {

@@ -169,6 +169,15 @@ func TestReviewsMatchTheIndependentComputation(t *testing.T) {
 	if r := row(t, boards["2025-W40"], "b-road"); r.Reported || r.Status != rating.Red || reporting(boards["2025-W40"])["b-road"] != "missing 0" {
 		t.Errorf("b-road had not reported by the end of 2025-W40: %+v", r)
 	}
+	// A missing report at a ten-day cut-off counts the days from the last
+	// day to report (5 October) to the period's last day (10 October); a
+	// report that arrived after the cut-off is missing there too.
+	if got, want := reporting(boards["2025-10-D1"]), map[string]string{
+		"a-station": "on_time 0", "b-road": "late 3", "c-reservoir": "missing 5", "d-park": "on_time 0",
+		"e-levee": "on_time 0", "f-hospital": "missing 5", "g-bridge": "on_time 0",
+	}; !reflect.DeepEqual(got, want) {
+		t.Errorf("2025-10-D1 reporting of 2025-09:\n got %v\nwant %v", got, want)
+	}
 	mo := boards["2025-09"]
 	if got, want := reporting(mo), map[string]string{
 		"a-station": "on_time 0", "b-road": "late 3", "c-reservoir": "late 9", "d-park": "on_time 0",
