@@ -49,9 +49,12 @@ func newWorkload(prefix string, n int) *workload {
 		r := &schema.InvestmentReport{
 			Common:    schema.Common{Schema: schema.SchemaInvestment, DepartmentID: "faults-dept", Revision: rev, ReportedBy: "faults"},
 			ProjectID: w.projectID(p), Period: fmt.Sprintf("2025-%02d", month),
-			MonthCompletedWan: schema.MustWan(fmt.Sprintf("%d.%02d", 900+p%97, rev*25)),
-			YTDCompletedWan:   schema.MustWan(fmt.Sprintf("%d.%02d", 1000*month+p%97, rev*25)),
-			PhysicalProgress:  "主体工程施工中", Problems: "无", NextSteps: "按计划推进",
+			// 本年累计 = the months so far (the producer checks it); a
+			// correction changes the text, and the board must show its
+			// revision.
+			MonthCompletedWan: schema.MustWan(fmt.Sprintf("%d.25", 900+p%97)),
+			YTDCompletedWan:   schema.MustWan(fmt.Sprintf("%d.%02d", (900+p%97)*month+month/4, 25*(month%4))),
+			PhysicalProgress:  fmt.Sprintf("主体工程施工中（第%d版）", rev), Problems: "无", NextSteps: "按计划推进",
 		}
 		if rev > 1 {
 			r.CorrectionReason = "更正本月完成投资"

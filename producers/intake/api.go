@@ -175,6 +175,8 @@ func (s *Server) answer(w http.ResponseWriter, o *outcome) {
 		case codeForbidden:
 			en = fmt.Sprintf("a report is for another department or one of its projects: %d %s; nothing was published", n, plural(n, "problem", "problems"))
 			zh = "存在为其他部门或其项目报送的数据，未提交任何数据（共 " + strconv.Itoa(n) + " 处问题）"
+		case codeKeyBusy:
+			en, zh = o.problems[0].MessageEn, o.problems[0].MessageZh
 		case codeConflict:
 			en = fmt.Sprintf("%d %s already stored with different content at the same revision; those were not stored — send a correction as a new revision", n, plural(n, "event was", "events were"))
 			zh = fmt.Sprintf("%d 条数据已以相同版本号、不同内容保存，本次未保存；请以新版本号提交更正", n)

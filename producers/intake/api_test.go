@@ -2,8 +2,10 @@ package intake_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/keyproject/kpp/internal/testenv"
@@ -449,5 +451,53 @@ func TestAPIUploadDisabled(t *testing.T) {
 	res := e.upload(tokFGJ, "a.csv", []byte("x"))
 	if res.status != http.StatusNotImplemented || res.errorBody(t).Error.Code != "not_configured" {
 		t.Fatalf("%d %s", res.status, res.body)
+	}
+}
+
+// Issue 9: two requests sent at once with one Idempotency-Key and
+// different bodies must not both be stored. The key is claimed before
+// anything is published, so at most one publishes; every other gets 409
+// (in progress), 422 (key reused) or 200 (the same receipt).
+func TestAPIConcurrentRequestsWithOneKey(t *testing.T) {
+	e := newEnv(t, intake.Config{})
+	const racers = 8
+	for round := 0; round < 5; round++ {
+		k := fmt.Sprintf("race-%d", round)
+		before := e.msgs()
+		statuses := make([]int, racers)
+		var wg sync.WaitGroup
+		for i := range racers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Each racer reports its own month (of its round's year).
+				body := report(pumped, fmt.Sprintf("%d-%02d", 2021+round, 1+i), fmt.Sprintf("%d", 100+i), fmt.Sprintf("%d", 100+i), "356000",
+					map[string]any{"correction_reason": "测试"})
+				statuses[i] = e.postKey(tokFGJ, k, body).status
+			}()
+		}
+		wg.Wait()
+		created := 0
+		for i, st := range statuses {
+			switch st {
+			case http.StatusCreated:
+				created++
+			case http.StatusConflict, http.StatusUnprocessableEntity:
+			default:
+				t.Errorf("round %d racer %d: status %d", round, i, st)
+			}
+		}
+		if created != 1 {
+			t.Errorf("round %d: %d requests with one key were stored (%v); want exactly 1", round, created, statuses)
+		}
+		if got := e.msgs() - before; got != 1 {
+			t.Errorf("round %d: %d messages published for one key; want 1", round, got)
+		}
+		// After the race the key is settled: a new body is refused as a
+		// reused key, not stored.
+		again := e.postKey(tokFGJ, k, report(pumped, "2025-12", "1", "1", "356000", nil))
+		if again.status != http.StatusUnprocessableEntity || again.errorBody(t).Error.Code != "idempotency_key_reused" {
+			t.Errorf("round %d: a later request with the key: %d %s", round, again.status, again.body)
+		}
 	}
 }

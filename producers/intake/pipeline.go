@@ -36,6 +36,9 @@ const (
 	RuleKind schema.Rule = "kind"
 	// RuleEmpty: the request holds no report.
 	RuleEmpty schema.Rule = "empty"
+	// RuleKeyBusy: another submission with the same idempotency key is
+	// being published.
+	RuleKeyBusy schema.Rule = "idempotency_key_in_progress"
 )
 
 // origin says where a record came from: the line (report position or
@@ -107,17 +110,35 @@ func (s *Server) process(ctx context.Context, x *input) (*outcome, error) {
 	began := time.Now()
 	log := s.log.With("department", x.dept.ID, "source", x.source)
 	id := receiptID(x.dept.ID, x.key)
-	old, err := s.receipts.get(ctx, x.dept.ID, id)
+	// The key is claimed before anything is checked or published: a
+	// concurrent request with the same key waits for this one's receipt.
+	c, err := s.receipts.claim(ctx, x.dept.ID, id, x.hash, s.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
-	if old != nil {
+	if old := c.done; old != nil {
 		if old.RequestSHA256 != x.hash {
 			return &outcome{receipt: old, status: http.StatusUnprocessableEntity, code: codeKeyReused}, nil
 		}
 		log.Info("idempotent replay", "receipt_id", id)
 		return &outcome{receipt: old, replayed: true}, nil
 	}
+	if c.rev == 0 {
+		log.Info("idempotency key in use by a submission in progress", "receipt_id", id, "same_request", c.busyHash == x.hash)
+		return &outcome{status: http.StatusConflict, code: codeKeyBusy, problems: []submit.Problem{{FieldError: schema.FieldError{
+			Rule: RuleKeyBusy,
+			MessageEn: "another submission with this Idempotency-Key is being published right now; nothing of this request was published. " +
+				"Retry in a moment: the same request then gets that submission's receipt; a different one is refused as reusing the key",
+			MessageZh: "使用同一幂等键的另一次提交正在处理中，本次未提交任何数据。请稍后重试：内容相同将取得该次提交的回执；内容不同将因重复使用幂等键被拒绝"}}}}, nil
+	}
+	published := false
+	defer func() {
+		if !published {
+			if err := s.receipts.release(context.WithoutCancel(ctx), x.dept.ID, id, c.rev); err != nil {
+				log.Warn("could not release the idempotency key; it is free again after the claim expires", "receipt_id", id, "expires_in", staleClaim, "error", err)
+			}
+		}
+	}()
 
 	var probs []submit.Problem
 	probs = append(probs, x.problems...)
@@ -172,10 +193,11 @@ func (s *Server) process(ctx context.Context, x *input) (*outcome, error) {
 		return nil, fmt.Errorf("%w: publish: %w", ErrNATS, err)
 	}
 	r := s.receiptOf(x, id, rc)
-	stored, existed, err := s.receipts.put(ctx, r)
+	stored, existed, err := s.receipts.put(ctx, r, c.rev)
 	if err != nil {
 		return nil, err
 	}
+	published = true
 	log.Info("submission published", "receipt_id", id, "rows", len(x.in.Records), "published", r.Published,
 		"duplicates", r.Duplicates, "duration", time.Since(began))
 	return &outcome{receipt: stored, replayed: existed}, nil

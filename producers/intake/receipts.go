@@ -142,6 +142,81 @@ const receiptPartSize = 1000
 type storedReceipt struct {
 	*Receipt
 	Parts []string `json:"parts,omitempty"`
+	// Pending marks a claim: the key's submission is being checked and
+	// published (see claim); Receipt then holds only the request's hash
+	// and time.
+	Pending bool `json:"pending,omitempty"`
+}
+
+// staleClaim is how long a claim holds its key: a claim older than this
+// was left by an intake that stopped mid-submission, and a new request
+// with the key takes it over.
+const staleClaim = 10 * time.Minute
+
+// claimed is the outcome of claim: the claim's revision, or the receipt
+// already stored under the key, or the hash of the request whose
+// submission holds the key now.
+type claimed struct {
+	rev      uint64
+	done     *Receipt
+	busyHash string
+}
+
+// claim reserves the department's idempotency key id for a request with
+// hash before anything is checked or published, so that two concurrent
+// requests with one key cannot both publish: the second finds the claim
+// (or the receipt, once the first is done). A claim older than staleClaim
+// is taken over. The caller stores the receipt with put(…, rev) or
+// releases the claim.
+func (rs *receipts) claim(ctx context.Context, dept, id, hash string, now time.Time) (claimed, error) {
+	key := dept + "." + id
+	b, err := json.Marshal(storedReceipt{Receipt: &Receipt{ID: id, DepartmentID: dept, RequestSHA256: hash, ReceivedAt: now}, Pending: true})
+	if err != nil {
+		return claimed{}, fmt.Errorf("encode the claim of receipt %s: %w", id, err)
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		rev, err := rs.kv.Create(ctx, key, b)
+		if err == nil {
+			return claimed{rev: rev}, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return claimed{}, fmt.Errorf("%w: claim receipt %s of %s: %w", ErrNATS, id, dept, err)
+		}
+		e, err := rs.kv.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue // released in between: claim again
+		}
+		if err != nil {
+			return claimed{}, fmt.Errorf("%w: read receipt %s of %s: %w", ErrNATS, id, dept, err)
+		}
+		var sr storedReceipt
+		if err := json.Unmarshal(e.Value(), &sr); err != nil || sr.Receipt == nil {
+			return claimed{}, fmt.Errorf("decode stored receipt %s of %s: %v", id, dept, err)
+		}
+		if !sr.Pending {
+			done, err := rs.get(ctx, dept, id)
+			if err != nil {
+				return claimed{}, err
+			}
+			return claimed{done: done}, nil
+		}
+		if now.Sub(sr.ReceivedAt) < staleClaim {
+			return claimed{busyHash: sr.RequestSHA256}, nil
+		}
+		if rev, err := rs.kv.Update(ctx, key, b, e.Revision()); err == nil {
+			return claimed{rev: rev}, nil
+		}
+	}
+	return claimed{}, fmt.Errorf("%w: claim receipt %s of %s: the key changed three times while claiming it", ErrNATS, id, dept)
+}
+
+// release gives up claim rev of the key (the submission was refused or
+// failed), so that the key can be used again.
+func (rs *receipts) release(ctx context.Context, dept, id string, rev uint64) error {
+	if err := rs.kv.Delete(ctx, dept+"."+id, jetstream.LastRevision(rev)); err != nil {
+		return fmt.Errorf("%w: release the claim of receipt %s of %s: %w", ErrNATS, id, dept, err)
+	}
+	return nil
 }
 
 // receipts reads and writes the receipts bucket.
@@ -174,6 +249,9 @@ func (rs *receipts) get(ctx context.Context, dept, id string) (*Receipt, error) 
 	if err := json.Unmarshal(e.Value(), &sr); err != nil {
 		return nil, fmt.Errorf("decode stored receipt %s of %s: %w", id, dept, err)
 	}
+	if sr.Pending {
+		return nil, nil // claimed, not yet done: no receipt
+	}
 	for _, k := range sr.Parts {
 		pe, err := rs.kv.Get(ctx, k)
 		if err != nil {
@@ -191,10 +269,10 @@ func (rs *receipts) get(ctx context.Context, dept, id string) (*Receipt, error) 
 	return sr.Receipt, nil
 }
 
-// put stores a new receipt. When a receipt with its id is already stored
-// (the same key submitted concurrently), it returns the stored one and
-// true.
-func (rs *receipts) put(ctx context.Context, r *Receipt) (*Receipt, bool, error) {
+// put stores a new receipt in place of its claim rev (0: no claim). When a
+// receipt with its id is already stored (a stale claim taken over), it
+// returns the stored one and true.
+func (rs *receipts) put(ctx context.Context, r *Receipt, rev uint64) (*Receipt, bool, error) {
 	sr := storedReceipt{Receipt: r}
 	if len(r.Events) > receiptPartSize {
 		// The parts go first, under a key of this attempt: a concurrent
@@ -222,8 +300,12 @@ func (rs *receipts) put(ctx context.Context, r *Receipt) (*Receipt, bool, error)
 	if err != nil {
 		return nil, false, fmt.Errorf("encode receipt %s: %w", r.ID, err)
 	}
-	_, err = rs.kv.Create(ctx, r.DepartmentID+"."+r.ID, b)
-	if errors.Is(err, jetstream.ErrKeyExists) {
+	if rev == 0 {
+		_, err = rs.kv.Create(ctx, r.DepartmentID+"."+r.ID, b)
+	} else {
+		_, err = rs.kv.Update(ctx, r.DepartmentID+"."+r.ID, b, rev)
+	}
+	if errors.Is(err, jetstream.ErrKeyExists) || (err != nil && rev != 0) {
 		old, gerr := rs.get(ctx, r.DepartmentID, r.ID)
 		if gerr != nil {
 			return nil, false, gerr

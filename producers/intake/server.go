@@ -138,6 +138,7 @@ const (
 	codeTooManyRows    = "too_many_rows"
 	codeInvalid        = "invalid"
 	codeKeyReused      = "idempotency_key_reused"
+	codeKeyBusy        = "idempotency_key_in_progress"
 	codeKeyMissing     = "missing_idempotency_key"
 	codeKeyInvalid     = "invalid_idempotency_key"
 	codeMalformed      = "malformed_json"
