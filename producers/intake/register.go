@@ -82,17 +82,24 @@ func (s *Server) prepareProject(ctx context.Context, h *history, x *input, line 
 			MessageZh: "项目编号 " + p.ProjectID + " 已登记在 " + own + " 名下，本部门不能登记或修改该项目；如为新项目，请另取项目编号；如需移交项目，请联系管理员",
 			MessageEn: "project " + strconv.Quote(p.ProjectID) + " is registered to " + strconv.Quote(own) + "; a department registers and changes only its own projects (choose another id for a new project; ask the operator to transfer one)"}}, nil
 	}
-	if p.DepartmentName == "" {
+	var out []schema.FieldError
+	switch {
+	case p.DepartmentName == "":
 		p.DepartmentName = x.dept.Name
+	case x.dept.Name != "" && strings.TrimSpace(p.DepartmentName) != x.dept.Name:
+		// The board and the workbooks list projects by this name: a
+		// department registers under its own name only.
+		out = append(out, schema.FieldError{Field: "department_name", Value: p.DepartmentName, Rule: RuleDepartment,
+			MessageZh: "责任部门名称应为本部门的登记名称“" + x.dept.Name + "”（可留空，自动填写）",
+			MessageEn: "department_name " + strconv.Quote(p.DepartmentName) + " is not this department's registered name " + strconv.Quote(x.dept.Name) + "; leave it empty and it is filled in"})
 	}
 	if !schema.ValidIdentifier(p.ProjectID) {
-		return false, nil, nil // the schema reports it
+		return false, out, nil // the schema reports the id
 	}
 	latest, err := h.registrationOf(ctx, p.ProjectID)
 	if err != nil {
 		return false, nil, err
 	}
-	var out []schema.FieldError
 	if x.newProject && (latest != nil || own == x.dept.ID) {
 		name := p.ProjectID
 		if latest != nil {

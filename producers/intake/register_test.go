@@ -84,6 +84,17 @@ func TestAPIRegister(t *testing.T) {
 		t.Fatalf("message: %+v", p)
 	}
 
+	// Another department's name on one's own project (issue 9): refused.
+	before = e.msgs()
+	renamed := strings.Replace(changed, `"stage":"planned_start"`, `"stage":"planned_start","department_name":"庆元县发展和改革局"`, 1)
+	res = e.register(tokJTJ, renamed)
+	if res.status != http.StatusForbidden || e.msgs() != before {
+		t.Fatalf("another department's name: %d %s", res.status, res.body)
+	}
+	if p := findProblem(t, res.errorBody(t).Errors, "department_name", intake.RuleDepartment); !strings.Contains(p.MessageZh, "庆元县交通运输局") {
+		t.Fatalf("message: %+v", p)
+	}
+
 	// Every problem in one answer.
 	bad := `{"project_id":"New Bridge","name_zh":"","region":"丽水市庆元县","category":"roads","stage":"construction","total_investment_wan":"-5",
 	 "annual_plans":[{"year":2026,"amount_wan":"12万"},{"year":2026,"amount_wan":"1"}],
