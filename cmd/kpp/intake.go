@@ -47,6 +47,7 @@ func (f intakeFlags) handler(ctx context.Context, js jetstream.JetStream, log *s
 	now := time.Now
 	srv, err := intake.New(ctx, js, intake.Config{
 		Auth:          intake.CredentialsAuth(store),
+		Admins:        intake.CredentialsAdmins(store),
 		Sheets:        intake.SheetReaderOf(sheet.Options{Now: now}),
 		Template:      intake.SheetTemplate,
 		SessionKey:    key,

@@ -34,6 +34,7 @@ type cli struct {
 	DLQ        dlqCmd        `cmd:"" name:"dlq" help:"List and replay rejected (dead-lettered) updates."`
 	Project    projectCmd    `cmd:"" help:"Administer project ownership: transfer a project to another department."`
 	Dept       deptCmd       `cmd:"" help:"Manage department credentials: intake tokens and NATS passwords (hashed in a file)."`
+	Admin      adminCmd      `cmd:"" help:"Manage administrator credentials: tokens for importing history through the API (hashed in the departments file)."`
 	Reader     readerCmd     `cmd:"" help:"Manage the accounts of the report pages (leaders and readers; passwords hashed in a file)."`
 	Template   templateCmd   `cmd:"" help:"Write a department's Excel report template."`
 	NATSConfig natsConfigCmd `cmd:"" name:"nats-config" help:"Write nats-server users and permissions: each department may publish only on its own subjects."`

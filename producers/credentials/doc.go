@@ -4,6 +4,12 @@
 // are shown once, when issued; the departments file the operator manages
 // holds only their hashes.
 //
+// The same file keeps the administrator credentials (`kpp admin`,
+// [Store.AddAdmin], [Store.VerifyAdmin]): tokens of the same shape and
+// hashing, for what no department may do (importing history through the
+// API). Token ids are unique across both kinds, and neither kind passes
+// for the other.
+//
 // # Tokens
 //
 // A token is kpp_<id>_<secret>: a 12-hex-digit token id (48 random bits,

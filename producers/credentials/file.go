@@ -28,6 +28,10 @@ type fileData struct {
 	Format      string   `json:"format"`
 	Note        string   `json:"note,omitempty"`
 	Departments []record `json:"departments"`
+	// Admins are the administrator credentials (kpp admin): tokens for
+	// what no department may do, such as importing history through the
+	// API.
+	Admins []adminRecord `json:"admins,omitempty"`
 }
 
 // record is one department in the file. Only hashes are stored.
@@ -114,6 +118,24 @@ func decode(path string, b []byte) (*fileData, error) {
 		}
 		if r.NATSPasswordBcrypt != "" && !natsauth.IsPasswordHash(r.NATSPasswordBcrypt) {
 			return nil, fmt.Errorf("%w: %s: nats_password_bcrypt is not a bcrypt hash; expected \"$2a$…\" (never a plain password)", ErrFileFormat, where)
+		}
+	}
+	names := map[string]bool{}
+	for i, a := range d.Admins {
+		where := fmt.Sprintf("%s: admin %d (%q)", path, i+1, a.Name)
+		if err := checkAdminName(a.Name); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrFileFormat, where, err)
+		}
+		if names[a.Name] {
+			return nil, fmt.Errorf("%w: %s: listed twice; expected one entry per administrator", ErrFileFormat, where)
+		}
+		names[a.Name] = true
+		if len(a.TokenID) != tokenIDLen || !isLowerHex(a.TokenID) || tokens[a.TokenID] {
+			return nil, fmt.Errorf("%w: %s: token_id %q; expected 12 lower-case hex digits, unique in the file", ErrFileFormat, where, a.TokenID)
+		}
+		tokens[a.TokenID] = true
+		if _, err := passhash.Parse(a.TokenHash); err != nil {
+			return nil, fmt.Errorf("%w: %s: token_hash: %w", ErrFileFormat, where, err)
 		}
 	}
 	return &d, nil

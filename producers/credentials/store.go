@@ -81,6 +81,11 @@ type state struct {
 	byID    map[string]*record
 	byToken map[string]*record
 	retired map[string]retiredToken
+	// admins and adminTokens are the administrators by name and by
+	// current token id; adminRetired their replaced token ids.
+	admins       map[string]*adminRecord
+	adminTokens  map[string]*adminRecord
+	adminRetired map[string]retiredToken
 }
 
 type retiredToken struct {
@@ -125,8 +130,16 @@ func (s *Store) Reload() error {
 	if err != nil {
 		return err
 	}
-	st := &state{info: info, byID: map[string]*record{}, byToken: map[string]*record{}, retired: map[string]retiredToken{}}
+	st := &state{info: info, byID: map[string]*record{}, byToken: map[string]*record{}, retired: map[string]retiredToken{},
+		admins: map[string]*adminRecord{}, adminTokens: map[string]*adminRecord{}, adminRetired: map[string]retiredToken{}}
 	if d != nil {
+		for i := range d.Admins {
+			a := &d.Admins[i]
+			st.admins[a.Name], st.adminTokens[a.TokenID] = a, a
+			for _, old := range a.RetiredTokens {
+				st.adminRetired[old.TokenID] = retiredToken{dept: a.Name, at: old.RetiredAt}
+			}
+		}
 		for i := range d.Departments {
 			r := &d.Departments[i]
 			st.byID[r.ID], st.byToken[r.TokenID] = r, r
@@ -475,6 +488,12 @@ func (s *Store) uniqueTokenID(d *fileData) (string, error) {
 	for _, r := range d.Departments {
 		used[r.TokenID] = true
 		for _, old := range r.RetiredTokens {
+			used[old.TokenID] = true
+		}
+	}
+	for _, a := range d.Admins {
+		used[a.TokenID] = true
+		for _, old := range a.RetiredTokens {
 			used[old.TokenID] = true
 		}
 	}

@@ -104,6 +104,10 @@ type Config struct {
 	// Auth verifies department tokens (the Authorization: Bearer header of
 	// the API, the sign-in form of the web pages). Required.
 	Auth Authenticator
+	// Admins verifies administrator tokens, which alone may import
+	// history through POST /api/v1/imports (e.g. [CredentialsAdmins]).
+	// Default nil: the endpoint answers 501.
+	Admins AdminAuthenticator
 	// Sheets reads uploaded .xlsx and .csv sheets. Default nil: uploads
 	// are refused with 501 and the upload page says so.
 	Sheets SheetReader

@@ -7,10 +7,15 @@
 // ClickHouse:
 //
 //   - the department's projects are the latest registrations on
-//     kpp.v1.<dept>.project.> whose owner in the KPP_PROJECTS bucket
-//     (written by ingest) is the department;
+//     kpp.v1.<dept>.project.> and, imported, kpp.v1._import.<dept>.project.>
+//     whose owner in the KPP_PROJECTS bucket (written by ingest) is the
+//     department;
 //   - a project's report history is every message on
-//     kpp.v1.<dept>.investment.<project>, newest first;
+//     kpp.v1.<dept>.investment.<project> and its import twin
+//     kpp.v1._import.<dept>.investment.<project>, newest first by received
+//     time (an import's is its declared submission time, as ingest stores
+//     it), imports marked as such; revisions, the previous-month checks
+//     and milestone updates read both subject spaces the same way;
 //   - receipts live in the KPP_RECEIPTS bucket ([ReceiptsBucket]), keyed by
 //     department and idempotency key.
 //
@@ -45,6 +50,11 @@
 // Every POST carries an idempotency key (the Idempotency-Key header; the
 // web forms embed a random one): the same key twice returns the stored
 // receipt and publishes nothing new.
+//
+// POST /api/v1/imports is the history import of `kpp import`
+// (producers/history) for an administrator credential ([Config.Admins],
+// `kpp admin add`), never for a department's token (403). It takes no
+// idempotency key: every record's message id is its event id.
 //
 // The API is documented in docs/api.md, the pages in docs/intake.md. Mount
 // [Server.Handler] under /api/v1/ and /intake/.

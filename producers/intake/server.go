@@ -89,6 +89,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/projects", s.apiProjects)
 	mux.HandleFunc("POST /api/v1/projects", s.apiRegister)
 	mux.HandleFunc("GET /api/v1/projects/{project}/reports", s.apiHistory)
+	mux.HandleFunc("POST /api/v1/imports", s.apiImport)
 	mux.HandleFunc("/api/v1/", s.apiNotFound)
 
 	mux.HandleFunc("GET /intake/{$}", s.webHome)

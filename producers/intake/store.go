@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/shopspring/decimal"
 
@@ -59,15 +60,41 @@ func defaultReader(js jetstream.JetStream) reader {
 
 // stored is one message of KPP_UPDATES.
 type stored struct {
-	subject  string
-	data     []byte
-	seq      uint64
+	subject string
+	data    []byte
+	seq     uint64
+	// received is when the report counts as received, as ingest stores
+	// received_at: the NATS server's time of storing the message, or for
+	// an import its declared submission time (zero when the header is
+	// missing or not a time: ingest refuses such an import).
 	received time.Time
+	// arrived is the NATS server's time of storing the message.
+	arrived time.Time
+	// imported is set for a message of kpp.v1._import.>, published by
+	// the operator (kpp import, the administrator's POST /api/v1/imports);
+	// importedBy is its Kpp-Imported-By header.
+	imported   bool
+	importedBy string
 }
 
-// readSubjects returns every message of KPP_UPDATES on the subject filter,
-// oldest first. It counts them first (nothing is created for a subject
-// without messages; more than rd.max are refused with [ErrHistoryTooLong]),
+// accepted reports whether ingest accepts the import envelope of a
+// message holding ev: always for a department's own subject; for an
+// import, when its declared time and importer pass [schema.CheckImport]
+// against its real arrival, as ingest checks them. A message that fails
+// is dead-lettered by ingest, so the history leaves it out.
+func (m stored) accepted(ev schema.Event) bool {
+	if !m.imported {
+		return true
+	}
+	return !m.received.IsZero() && schema.CheckImport(ev, m.received, m.importedBy, m.arrived) == nil
+}
+
+// readSubjects returns every message of KPP_UPDATES on the subject filter
+// of a department (kpp.v1.<dept>.…) and on its import twin
+// (kpp.v1._import.<dept>.…, [schema.ImportSubjectOf]: the department's
+// imported history), in stream order. It counts them first (nothing is
+// created for a subject without messages; more than rd.max are refused
+// with [ErrHistoryTooLong]),
 // then reads them through an ephemeral consumer (no acks, in memory) that
 // it deletes before returning — also when ctx is cancelled because the
 // client went away. Should the process die first, the server removes the
@@ -83,19 +110,22 @@ func readSubjects(ctx context.Context, rd reader, filter string) (_ []stored, er
 	if err != nil {
 		return nil, fmt.Errorf("%w: open stream %s: %w", ErrNATS, schema.UpdatesStream, err)
 	}
-	info, err := st.Info(ctx, jetstream.WithSubjectFilter(filter))
-	if err != nil {
-		return nil, fmt.Errorf("%w: count messages on %s: %w", ErrNATS, filter, err)
-	}
+	filters := []string{filter, schema.ImportSubjectOf(filter)}
 	var total uint64
-	for _, n := range info.State.Subjects {
-		total += n
+	for _, f := range filters {
+		info, err := st.Info(ctx, jetstream.WithSubjectFilter(f))
+		if err != nil {
+			return nil, fmt.Errorf("%w: count messages on %s: %w", ErrNATS, f, err)
+		}
+		for _, n := range info.State.Subjects {
+			total += n
+		}
 	}
 	if total == 0 {
 		return nil, nil
 	}
 	if total > uint64(rd.max) {
-		return nil, fmt.Errorf("%w: %s has %d stored messages and one read takes at most %d; the operator can raise the limit (kpp serve --max-history, intake.Limits.MaxHistoryMessages)",
+		return nil, fmt.Errorf("%w: %s (with its imports) has %d stored messages and one read takes at most %d; the operator can raise the limit (kpp serve --max-history, intake.Limits.MaxHistoryMessages)",
 			ErrHistoryTooLong, filter, total, rd.max)
 	}
 	select {
@@ -125,8 +155,8 @@ func readSubjects(ctx context.Context, rd reader, filter string) (_ []stored, er
 	}()
 	c, err := st.CreateConsumer(cctx, jetstream.ConsumerConfig{
 		Name:              name,
-		Description:       "kpp intake: one read of " + filter + ", deleted when the read ends",
-		FilterSubject:     filter,
+		Description:       "kpp intake: one read of " + filter + " and its imports, deleted when the read ends",
+		FilterSubjects:    filters,
 		DeliverPolicy:     jetstream.DeliverAllPolicy,
 		AckPolicy:         jetstream.AckNonePolicy,
 		InactiveThreshold: readInactive,
@@ -152,7 +182,7 @@ func readSubjects(ctx context.Context, rd reader, filter string) (_ []stored, er
 				fcancel()
 				return nil, fmt.Errorf("%w: read %s: metadata: %w", ErrNATS, filter, err)
 			}
-			out = append(out, stored{subject: m.Subject(), data: m.Data(), seq: md.Sequence.Stream, received: md.Timestamp.In(schema.Location())})
+			out = append(out, storedOf(m.Subject(), m.Data(), m.Headers(), md.Sequence.Stream, md.Timestamp))
 			got++
 			last = md.NumPending == 0
 		}
@@ -168,6 +198,20 @@ func readSubjects(ctx context.Context, rd reader, filter string) (_ []stored, er
 		}
 	}
 	return out, nil
+}
+
+// storedOf makes a [stored] of a message: an import's received time is
+// its declared Kpp-Submitted-At.
+func storedOf(subject string, data []byte, h nats.Header, seq uint64, arrived time.Time) stored {
+	m := stored{subject: subject, data: data, seq: seq, arrived: arrived.In(schema.Location())}
+	m.received = m.arrived
+	if p, err := schema.ParseSubject(subject); err == nil && p.Imported {
+		m.imported, m.importedBy, m.received = true, h.Get(schema.HeaderImportedBy), time.Time{}
+		if t, err := time.Parse(schema.SubmittedAtLayout, h.Get(schema.HeaderSubmittedAt)); err == nil {
+			m.received = t.In(schema.Location())
+		}
+	}
+	return m
 }
 
 // Project is a registered project of the department, at its latest
@@ -217,7 +261,8 @@ func (p Project) Milestone(id string) (schema.PlannedMilestone, bool) {
 }
 
 // LoadProjects returns the department's projects, by id: the latest (highest
-// revision) valid registration on kpp.v1.<dept>.project.> whose owner in
+// revision) valid registration on kpp.v1.<dept>.project.> or, imported, on
+// kpp.v1._import.<dept>.project.> whose owner in
 // the KPP_PROJECTS bucket (written by ingest) is the department. A
 // registration that ingest has not accepted yet is not listed: reports for
 // it would be refused as for an unknown project.
@@ -237,7 +282,7 @@ func loadProjects(ctx context.Context, rd reader, dept string) ([]Project, error
 	latest := map[string]*schema.Project{}
 	for _, m := range msgs {
 		ev, err := schema.Decode(schema.KindProject, m.data)
-		if err != nil || ev.Validate(time.Time{}) != nil || ev.Department() != dept {
+		if err != nil || ev.Validate(time.Time{}) != nil || ev.Department() != dept || !m.accepted(ev) {
 			continue
 		}
 		p := ev.(*schema.Project)
@@ -312,9 +357,17 @@ type Report struct {
 	EventID string `json:"event_id"`
 	// Seq is its sequence in the KPP_UPDATES stream.
 	Seq uint64 `json:"seq"`
-	// ReceivedAt is when the NATS server stored it (Asia/Shanghai); a
-	// report's lateness is decided by the first revision's.
+	// ReceivedAt is when it counts as received (Asia/Shanghai), as ingest
+	// stores received_at: when the NATS server stored it or, for an
+	// imported report, its declared submission time. A report's lateness
+	// is decided by the first revision's.
 	ReceivedAt time.Time `json:"received_at"`
+	// Imported is set for a report of the imported history (kpp import,
+	// POST /api/v1/imports); ImportedBy names who imported it and
+	// ImportedAt is when (the NATS server's time of storing it).
+	Imported   bool      `json:"imported,omitempty"`
+	ImportedBy string    `json:"imported_by,omitempty"`
+	ImportedAt time.Time `json:"imported_at,omitzero"`
 	// Current is true for the highest revision of its month: the one the
 	// board counts. The others are superseded and kept for the audit
 	// trail.
@@ -322,8 +375,9 @@ type Report struct {
 }
 
 // LoadReports returns every revision of the project's monthly reports
-// published by the department, newest first (by the time the server stored
-// them). A message that is not a valid report of this department and
+// published by the department or imported for it (kpp.v1._import.<dept>.…),
+// newest first (by received time: an import's declared time, otherwise
+// the time the server stored them). A message that is not a valid report of this department and
 // project (one that bypassed the intake) is left out, as ingest would
 // dead-letter it. A revision stored twice (after the duplicate window) is
 // listed once. It reads at most [DefaultMaxHistoryMessages] messages
@@ -360,7 +414,7 @@ func loadReports(ctx context.Context, rd reader, filter string) (map[string][]Re
 			continue
 		}
 		ev, err := schema.Decode(schema.KindInvestment, m.data)
-		if err != nil || ev.Validate(time.Time{}) != nil || schema.CheckSubject(parts, ev) != nil {
+		if err != nil || ev.Validate(time.Time{}) != nil || schema.CheckSubject(parts, ev) != nil || !m.accepted(ev) {
 			continue
 		}
 		id := schema.EventID(ev)
@@ -369,7 +423,11 @@ func loadReports(ctx context.Context, rd reader, filter string) (map[string][]Re
 		}
 		seen[id] = true
 		r := ev.(*schema.InvestmentReport)
-		out[r.ProjectID] = append(out[r.ProjectID], Report{InvestmentReport: *r, EventID: id, Seq: m.seq, ReceivedAt: m.received})
+		rep := Report{InvestmentReport: *r, EventID: id, Seq: m.seq, ReceivedAt: m.received, Imported: m.imported}
+		if m.imported {
+			rep.ImportedBy, rep.ImportedAt = m.importedBy, m.arrived
+		}
+		out[r.ProjectID] = append(out[r.ProjectID], rep)
 		k := [2]string{r.ProjectID, r.Period}
 		best[k] = max(best[k], r.Revision)
 	}
@@ -377,9 +435,18 @@ func loadReports(ctx context.Context, rd reader, filter string) (map[string][]Re
 		for i := range rs {
 			rs[i].Current = rs[i].Revision == best[[2]string{p, rs[i].Period}]
 		}
-		sort.SliceStable(rs, func(i, j int) bool { return rs[i].Seq > rs[j].Seq })
+		sort.SliceStable(rs, func(i, j int) bool { return newer(rs[i], rs[j]) })
 	}
 	return out, nil
+}
+
+// newer reports whether a was received after b: by received time (an
+// import's declared time), then by stream sequence.
+func newer(a, b Report) bool {
+	if !a.ReceivedAt.Equal(b.ReceivedAt) {
+		return a.ReceivedAt.After(b.ReceivedAt)
+	}
+	return a.Seq > b.Seq
 }
 
 // latestOf returns the highest revision of the month among reports, or
@@ -395,13 +462,13 @@ func latestOf(reports []Report, period string) *Report {
 	return best
 }
 
-// firstOf returns the first stored revision of the month (its receive time
-// decides lateness), or nil.
+// firstOf returns the first received revision of the month (its receive
+// time decides lateness; an import's is its declared time), or nil.
 func firstOf(reports []Report, period string) *Report {
 	var first *Report
 	for i := range reports {
 		r := &reports[i]
-		if r.Period == period && (first == nil || r.Seq < first.Seq) {
+		if r.Period == period && (first == nil || newer(*first, *r)) {
 			first = r
 		}
 	}
@@ -428,7 +495,7 @@ func loadMilestones(ctx context.Context, rd reader, dept, project string) (map[s
 			continue
 		}
 		ev, err := schema.Decode(schema.KindMilestone, m.data)
-		if err != nil || ev.Validate(time.Time{}) != nil || schema.CheckSubject(parts, ev) != nil {
+		if err != nil || ev.Validate(time.Time{}) != nil || schema.CheckSubject(parts, ev) != nil || !m.accepted(ev) {
 			continue
 		}
 		u := ev.(*schema.MilestoneUpdate)
