@@ -145,13 +145,21 @@ func TestServeEmbeddedNATSAuthorization(t *testing.T) {
 		done <- fmt.Sprintf("exit %d: %s", code, errOut)
 	}()
 	url := "nats://" + natsAddr
+	// Up means the embedded NATS answers and serve has created the updates
+	// stream (before that a publish finds no responders).
 	testenv.Eventually(t, 30*time.Second, func() bool {
 		nc, err := nats.Connect(url, natsauth.ServiceConnectOptions("", "the-service-password")...)
-		if err == nil {
-			nc.Close()
+		if err != nil {
+			return false
 		}
+		defer nc.Close()
+		js, err := jetstream.New(nc)
+		if err != nil {
+			return false
+		}
+		_, err = js.Stream(ctx, schema.UpdatesStream)
 		return err == nil
-	}, "kpp serve's embedded NATS did not come up")
+	}, "kpp serve's embedded NATS and its updates stream did not come up")
 
 	events := `{"schema":"kpp.project.v1","department_id":"qy-fgj","revision":1,"reported_by":"王敏","project_id":"qingyuan-pumped-storage","name_zh":"庆元抽水蓄能电站","region":"丽水市庆元县","category":"energy","stage":"construction","annual_plans":[{"year":2025,"amount_wan":"150000"}]}
 {"schema":"kpp.investment_report.v1","department_id":"qy-fgj","revision":1,"reported_by":"王敏","project_id":"qingyuan-pumped-storage","period":"2025-09","month_completed_wan":"1200","ytd_completed_wan":"9800"}
