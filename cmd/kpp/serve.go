@@ -65,13 +65,18 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 	}
 	defer nc.Close()
 
+	depts, err := credentials.New(credentials.Config{Path: c.File, Logger: e.log})
+	if err != nil {
+		return err
+	}
 	in, err := ingest.New(nc.js, st, ingest.Config{
-		Durable:       c.Durable,
-		BatchSize:     c.BatchSize,
-		FlushInterval: c.FlushInterval,
-		MaxDeliver:    c.MaxDeliver,
-		AckWait:       c.AckWait,
-		Logger:        e.log,
+		Durable:        c.Durable,
+		BatchSize:      c.BatchSize,
+		FlushInterval:  c.FlushInterval,
+		MaxDeliver:     c.MaxDeliver,
+		AckWait:        c.AckWait,
+		Logger:         e.log,
+		DepartmentName: departmentName(depts),
 	})
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
@@ -142,4 +147,16 @@ func (c *serveCmd) embeddedUsers(e *env) ([]*server.User, string, error) {
 		return nil, "", err
 	}
 	return users, pw.password, nil
+}
+
+// departmentName returns the registered name of a department from the
+// departments file, for ingest's check of department_name.
+func departmentName(depts *credentials.Store) func(string) (string, bool) {
+	return func(id string) (string, bool) {
+		d, err := depts.Get(id)
+		if err != nil {
+			return "", false
+		}
+		return d.Name, true
+	}
 }

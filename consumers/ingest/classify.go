@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -122,6 +123,23 @@ func checkOwner(it *item, owners schema.Owners) {
 	if err := owners.CheckOwner(it.ev); err != nil {
 		it.reject = asValidationError(err)
 	}
+}
+
+// checkDepartmentName rejects an accepted registration that names a
+// department other than its own: names returns the registered name of a
+// department (nil: not checked).
+func checkDepartmentName(it *item, names func(string) (string, bool)) {
+	p, ok := it.ev.(*schema.Project)
+	if !ok || names == nil || p.DepartmentName == "" {
+		return
+	}
+	want, known := names(p.DepartmentID)
+	if !known || want == "" || strings.TrimSpace(p.DepartmentName) == want {
+		return
+	}
+	it.reject = &schema.ValidationError{Errors: []schema.FieldError{{Field: "department_name", Value: p.DepartmentName, Rule: schema.RuleConsistency,
+		MessageZh: "责任部门名称应为 " + p.DepartmentID + " 的登记名称“" + want + "”",
+		MessageEn: strconv.Quote(p.DepartmentName) + " is not the registered name of department " + p.DepartmentID + "; expected " + strconv.Quote(want) + " (or leave it empty)"}}}
 }
 
 // recheckOwner checks again an item rejected only because its project was

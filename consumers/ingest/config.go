@@ -63,6 +63,13 @@ type Config struct {
 	// insert) the ingester sends in-progress signals every AckWait/3, so a
 	// held message is not redelivered. Default 30s.
 	AckWait time.Duration
+	// DepartmentName, when set, returns the registered name of a
+	// department (kpp serve: from the departments file; ok false for a
+	// department it does not know). A registration whose department_name
+	// is not its department's registered name is rejected (rule
+	// consistency), so that no department lists its projects under
+	// another's name, whatever path it publishes by.
+	DepartmentName func(id string) (name string, ok bool)
 	// BackOff is how long JetStream waits for the ack of the 2nd, 3rd, …
 	// delivery before delivering again; the last value repeats. Each is at
 	// least AckWait. Default AckWait × (1, 2, 4, 10, 20): 30s, 1m, 2m, 5m,

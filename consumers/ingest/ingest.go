@@ -445,6 +445,9 @@ func (r *run) settleOwners(ctx context.Context, items []*item) error {
 		if it.accepted() {
 			checkOwner(it, r.owners)
 		}
+		if it.accepted() {
+			checkDepartmentName(it, r.cfg.DepartmentName)
+		}
 	}
 	return nil
 }
