@@ -61,6 +61,9 @@ func docQueries(t *testing.T) []docQuery {
 			t.Errorf("%s:%d (%s): %d statements, want exactly one per block", analystsDoc, line, n[1], len(stmts))
 			continue
 		}
+		if !strings.Contains(stmts[0], "ORDER BY") {
+			t.Errorf("%s:%d (%s): no ORDER BY; the order of the rows must be explicit, the same on every ClickHouse version", analystsDoc, line, n[1])
+		}
 		out = append(out, docQuery{name: n[1], line: line, sql: stmts[0]})
 	}
 	if len(out) < 8 {

@@ -87,6 +87,15 @@ func ClickHouseDSN(tb testing.TB) string {
 	return shared.srv.DSN(NewName("t"))
 }
 
+// ClickHouseHTTPAddr returns host:port of the HTTP interface of the
+// package's shared ClickHouse server (started on first use), for tests
+// that read answers as text.
+func ClickHouseHTTPAddr(tb testing.TB) string {
+	tb.Helper()
+	ClickHouseDSN(tb)
+	return shared.srv.HTTPAddr()
+}
+
 // ClickHouseServer starts a ClickHouse server of the test's own, for tests
 // that stop or kill it. It is stopped when the test ends.
 func ClickHouseServer(tb testing.TB) *chserver.Server {
