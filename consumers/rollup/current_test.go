@@ -30,8 +30,8 @@ type sentQueries struct {
 }
 
 func (h sentQueries) Enabled(context.Context, slog.Level) bool { return true }
-func (h sentQueries) WithAttrs([]slog.Attr) slog.Handler        { return h }
-func (h sentQueries) WithGroup(string) slog.Handler             { return h }
+func (h sentQueries) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h sentQueries) WithGroup(string) slog.Handler            { return h }
 func (h sentQueries) Handle(_ context.Context, r slog.Record) error {
 	if r.Message != "sending query" {
 		return nil
