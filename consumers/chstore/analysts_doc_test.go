@@ -195,7 +195,7 @@ func TestAnalystsDocQueriesRun(t *testing.T) {
 		return all(column(rows, "department_id", "qy-nyj"), column(rows, "period", "2025-06"), eq(rows[0]["late_revisions"], "1"))
 	})
 	check("late-reports", func(rows []map[string]string) error {
-		return column(rows, "project_id", "lishui-airport")
+		return all(column(rows, "project_id", "lishui-airport"), column(rows, "deadline", "2025-10-06 00:00:00"))
 	})
 	check("missing-reports", func(rows []map[string]string) error {
 		return column(rows, "project_id", "mengyang-rural-road")
@@ -541,6 +541,18 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 		{"weekly", "2025-W41", "qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "qy-nyj", "庆元县能源局", "main-works", "抽蓄主体工程", "due", "in_progress",
 			tp(date("2025-10-20")), (*time.Time)(nil), (*time.Time)(nil), int32(8), at("2025-10-13 07:00:00"), "run-weekly"},
 	})
+	var deadlines [][]any
+	for _, m := range []string{"2025-06", "2025-07", "2025-08", "2025-09"} {
+		p, err := schema.ParsePeriod(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := p.Next().Start().AddDate(0, 0, 4)
+		deadlines = append(deadlines, []any{m, date(p.Start().Format(schema.DateLayout)), date(last.Format(schema.DateLayout)),
+			last.AddDate(0, 0, 1), uint8(5), uint8(0), []time.Time{}, []time.Time{}, "run-monthly", at("2025-10-06 07:00:02")})
+	}
+	insert(ctx, t, conn, "reporting_deadlines", []string{"month", "month_start", "last_day", "deadline", "day", "working_days",
+		"holidays", "workdays", "run_id", "written_at"}, deadlines)
 	insert(ctx, t, conn, "rollup_runs", []string{"run_id", "kind", "period", "trigger", "replica", "status", "error", "started_at",
 		"finished_at", "duration_ms", "rows", "green", "yellow", "red", "unrated", "rules"}, [][]any{
 		{"run-monthly", "monthly", "2025-09", "schedule", "kpp-1:4242", "ok", "", at("2025-10-06 07:00:00"), at("2025-10-06 07:00:02"), uint64(1830), uint64(17), uint32(1), uint32(1), uint32(1), uint32(1), `{"mode":"pp_gap"}`},
