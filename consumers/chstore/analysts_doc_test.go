@@ -165,6 +165,9 @@ func TestAnalystsDocQueriesRun(t *testing.T) {
 		return all(column(rows, "code", "transport", "energy", "water", "industry", "public", "urban", "environment",
 			"red", "yellow", "green", "unrated", "none"), eq(rows[0]["label_zh"], "交通"), eq(rows[7]["label_zh"], "红"))
 	})
+	check("column-dictionary", func(rows []map[string]string) error {
+		return all(eq(len(rows), 25), eq(rows[0]["column_name"], "annual_plan_wan"), eq(rows[0]["unit"], "万元"))
+	})
 	check("board-totals", func(rows []map[string]string) error {
 		return all(eq(rows[0]["dimension"], "all"), eq(rows[0]["red"], "1"), eq(rows[0]["unrated"], "1"), eq(len(rows), 4))
 	})
