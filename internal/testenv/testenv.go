@@ -76,7 +76,8 @@ func ClickHouseDSN(tb testing.TB) string {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
-		shared.srv, shared.err = chserver.Start(ctx, chserver.Config{Dir: shared.dir})
+		// The analyst user may read every database: each test makes its own.
+		shared.srv, shared.err = chserver.Start(ctx, chserver.Config{Dir: shared.dir, Analyst: chserver.Analyst{Database: "*"}})
 	})
 	if errors.Is(shared.err, chserver.ErrNotInstalled) {
 		missing(tb, shared.err)
