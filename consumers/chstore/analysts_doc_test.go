@@ -159,7 +159,8 @@ func TestAnalystsDocQueriesRun(t *testing.T) {
 	check("board-labels", func(rows []map[string]string) error {
 		return all(column(rows, "project_id", "lishui-airport", "mengyang-rural-road", "qingyuan-pumped-storage", "yilongqing-expressway-qingyuan"),
 			column(rows, "status_zh", "红", "黄", "绿", "未评级"), column(rows, "category_zh", "交通", "交通", "能源", "交通"),
-			column(rows, "stage_zh", "在建", "在建", "在建", "前期"), column(rows, "change_zh", "首次", "首次", "首次", "首次"))
+			column(rows, "stage_zh", "在建", "在建", "在建", "前期"), column(rows, "change_zh", "持平", "退步", "首次", "首次"),
+			column(rows, "prev_status_zh", "红", "绿", "无", "无"))
 	})
 	check("labels", func(rows []map[string]string) error {
 		return all(column(rows, "code", "transport", "energy", "water", "industry", "public", "urban", "environment",
@@ -167,6 +168,39 @@ func TestAnalystsDocQueriesRun(t *testing.T) {
 	})
 	check("column-dictionary", func(rows []map[string]string) error {
 		return all(eq(len(rows), 25), eq(rows[0]["column_name"], "annual_plan_wan"), eq(rows[0]["unit"], "万元"))
+	})
+	check("q01-red-three-months", func(rows []map[string]string) error {
+		return all(column(rows, "project_id", "lishui-airport"), eq(rows[0]["red_months"], "3"))
+	})
+	check("q02-late-departments", func(rows []map[string]string) error {
+		return all(column(rows, "department_id", "qy-jtj", "ls-jtj", "qy-nyj"), column(rows, "missing", "2", "0", "0"),
+			column(rows, "late", "0", "1", "0"))
+	})
+	check("q03-slips-by-category", func(rows []map[string]string) error {
+		return all(column(rows, "category", "transport"), column(rows, "category_zh", "交通"), column(rows, "slip_days", "58"))
+	})
+	check("q04-year-end-forecast", func(rows []map[string]string) error {
+		// 114981.1 × 12 ÷ 9 = 153308.1333 against 148540; 34352 × 12 ÷ 9 against 40000.
+		return all(column(rows, "project_id", "qingyuan-pumped-storage", "lishui-airport"),
+			column(rows, "forecast_pct", "103.21", "114.51"), eqDec(rows[0]["forecast_wan"], "153308.1333"))
+	})
+	check("q05-completion-by-region", func(rows []map[string]string) error {
+		return all(column(rows, "region", "丽水市", "丽水市庆元县"), column(rows, "completion_pct", "85.88", "77.32"))
+	})
+	check("q06-worse-since-last", func(rows []map[string]string) error {
+		return all(column(rows, "project_id", "mengyang-rural-road"), column(rows, "prev_status_zh", "绿"), column(rows, "status_zh", "黄"))
+	})
+	check("q07-furthest-behind", func(rows []map[string]string) error {
+		return column(rows, "project_id", "mengyang-rural-road", "qingyuan-pumped-storage", "lishui-airport")
+	})
+	check("q08-portfolio-by-month", func(rows []map[string]string) error {
+		return all(column(rows, "period", "2025-06", "2025-08", "2025-09"), column(rows, "month_completed_yi", "1.6120", "1.2687", "2.0706"))
+	})
+	check("q09-overdue-by-department", func(rows []map[string]string) error {
+		return all(column(rows, "department_id", "ls-jtj"), column(rows, "most_days_overdue", "104"))
+	})
+	check("q10-missing-twice", func(rows []map[string]string) error {
+		return all(column(rows, "department_id", "qy-jtj"), column(rows, "reviews_with_missing", "2"))
 	})
 	check("board-totals", func(rows []map[string]string) error {
 		return all(eq(rows[0]["dimension"], "all"), eq(rows[0]["red"], "1"), eq(rows[0]["unrated"], "1"), eq(len(rows), 4))
@@ -485,13 +519,13 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 		plan, completion, gap                                  *decimal.Decimal
 		overdue                                                uint16
 		maxDays                                                uint32
-		status                                                 string
+		status, prev, change                                   string
 	}
 	boards := []board{
-		{"qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "丽水市庆元县", "energy", "qy-nyj", "庆元县能源局", "construction", 1, 1, "16548.15", "114981.1", dp("148540"), dp("77.41"), dp("2.41"), 0, 0, "green"},
-		{"lishui-airport", "丽水机场", "丽水市", "transport", "ls-jtj", "丽水市交通运输局", "construction", 1, 1, "4100", "34352", dp("40000"), dp("85.88"), dp("10.88"), 1, 92, "red"},
-		{"mengyang-rural-road", "濛杨线农村公路改造提升工程", "丽水市庆元县", "transport", "qy-jtj", "庆元县交通运输局", "construction", 0, 0, "0", "2185.5", dp("3000"), dp("72.85"), dp("-2.15"), 1, 30, "yellow"},
-		{"yilongqing-expressway-qingyuan", "义龙庆高速公路庆元段", "丽水市庆元县", "transport", "qy-jtj", "庆元县交通运输局", "preparation", 1, 1, "58.61", "340.23", nil, nil, nil, 0, 0, "unrated"},
+		{"qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "丽水市庆元县", "energy", "qy-nyj", "庆元县能源局", "construction", 1, 1, "16548.15", "114981.1", dp("148540"), dp("77.41"), dp("2.41"), 0, 0, "green", "none", "first"},
+		{"lishui-airport", "丽水机场", "丽水市", "transport", "ls-jtj", "丽水市交通运输局", "construction", 1, 1, "4100", "34352", dp("40000"), dp("85.88"), dp("10.88"), 1, 92, "red", "red", "same"},
+		{"mengyang-rural-road", "濛杨线农村公路改造提升工程", "丽水市庆元县", "transport", "qy-jtj", "庆元县交通运输局", "construction", 0, 0, "0", "2185.5", dp("3000"), dp("72.85"), dp("-2.15"), 1, 30, "yellow", "green", "worse"},
+		{"yilongqing-expressway-qingyuan", "义龙庆高速公路庆元段", "丽水市庆元县", "transport", "qy-jtj", "庆元县交通运输局", "preparation", 1, 1, "58.61", "340.23", nil, nil, nil, 0, 0, "unrated", "none", "first"},
 	}
 	// The monthly review of 2025-09 (read through the dispatch_monthly
 	// views) and the weekly review 2025-W41, stored in the generic tables.
@@ -499,7 +533,26 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 	for _, b := range boards {
 		boardRows = append(boardRows, []any{"monthly", "2025-09", date("2025-09-01"), date("2025-09-30"), now, b.project, b.name, b.region,
 			b.category, b.dept, b.deptName, b.stage, "2025-09", b.reported, b.rev, d(b.month), d(b.month), d(b.ytd), b.plan, b.completion, d("75"),
-			b.gap, b.overdue, b.maxDays, b.status, "理由", "reason", "none", "first", now, "run-monthly"})
+			b.gap, b.overdue, b.maxDays, b.status, "理由", "reason", b.prev, b.change, now, "run-monthly"})
+	}
+	// Two earlier monthly reviews: the airport red in both, the rural
+	// road green in August.
+	for _, r := range []struct {
+		period, start, end, project, name, region, dept, deptName, ytd, completion, progress, gap string
+		days                                                                                  uint32
+		status, prev, change                                                                  string
+	}{
+		{"2025-07", "2025-07-01", "2025-07-31", "lishui-airport", "丽水机场", "丽水市", "ls-jtj", "丽水市交通运输局", "26000", "65", "58.33", "6.67", 31, "red", "none", "first"},
+		{"2025-08", "2025-08-01", "2025-08-31", "lishui-airport", "丽水机场", "丽水市", "ls-jtj", "丽水市交通运输局", "30252", "75.63", "66.67", "8.96", 61, "red", "red", "same"},
+		{"2025-08", "2025-08-01", "2025-08-31", "mengyang-rural-road", "濛杨线农村公路改造提升工程", "丽水市庆元县", "qy-jtj", "庆元县交通运输局", "2185.5", "72.85", "66.67", "6.18", 0, "green", "none", "first"},
+	} {
+		plan := dp("40000")
+		if r.project == "mengyang-rural-road" {
+			plan = dp("3000")
+		}
+		boardRows = append(boardRows, []any{"monthly", r.period, date(r.start), date(r.end), now, r.project, r.name, r.region,
+			"transport", r.dept, r.deptName, "construction", r.period, uint8(1), uint32(1), d("100"), d("100"), d(r.ytd), plan, dp(r.completion),
+			d(r.progress), dp(r.gap), uint16(min(r.days, 1)), r.days, r.status, "理由", "reason", r.prev, r.change, now, "run-monthly-" + r.period})
 	}
 	weekly := [][]any{
 		{"weekly", "2025-W41", date("2025-10-06"), date("2025-10-12"), at("2025-10-13 00:00:00"), "lishui-airport", "丽水机场", "丽水市",
@@ -522,6 +575,8 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 		{"monthly", "2025-09", "department", "qy-nyj", "庆元县能源局", uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), uint32(0), uint32(0), d("16548.15"), d("16548.15"), d("114981.1"), d("148540"), dp("77.41"), d("75"), dp("2.41"), uint16(2), now},
 		{"monthly", "2025-09", "department", "ls-jtj", "丽水市交通运输局", uint32(1), uint32(1), uint32(0), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), d("4100"), d("4100"), d("34352"), d("40000"), dp("85.88"), d("75"), dp("10.88"), uint16(1), now},
 		{"monthly", "2025-09", "department", "qy-jtj", "庆元县交通运输局", uint32(2), uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), uint32(1), d("58.61"), d("58.61"), d("2525.73"), d("3000"), dp("72.85"), d("75"), dp("-2.15"), uint16(3), now},
+		{"monthly", "2025-09", "region", "丽水市庆元县", "丽水市庆元县", uint32(3), uint32(2), uint32(1), uint32(0), uint32(1), uint32(1), uint32(0), uint32(1), d("16606.76"), d("16606.76"), d("117506.83"), d("151540"), dp("77.32"), d("75"), dp("2.32"), uint16(2), now},
+		{"monthly", "2025-09", "region", "丽水市", "丽水市", uint32(1), uint32(1), uint32(0), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), d("4100"), d("4100"), d("34352"), d("40000"), dp("85.88"), d("75"), dp("10.88"), uint16(1), now},
 		{"monthly", "2025-09", "category", "transport", "交通", uint32(3), uint32(2), uint32(1), uint32(1), uint32(0), uint32(1), uint32(1), uint32(1), d("4158.61"), d("4158.61"), d("36877.73"), d("43000"), dp("80.99"), d("75"), dp("5.99"), uint16(1), now},
 	}
 	insert(ctx, t, conn, "dispatch_totals", []string{"kind", "period", "dimension", "key", "label", "projects", "reported", "missing", "late",
@@ -534,6 +589,9 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 		{"monthly", "2025-09", "2025-09", "lishui-airport", "丽水机场", "ls-jtj", "丽水市交通运输局", "late", at("2025-10-06 00:00:00"), tp(at("2025-10-08 10:00:00")), int32(3), now, "run-monthly"},
 		{"monthly", "2025-09", "2025-09", "mengyang-rural-road", "濛杨线农村公路改造提升工程", "qy-jtj", "庆元县交通运输局", "missing", at("2025-10-06 00:00:00"), (*time.Time)(nil), int32(15), now, "run-monthly"},
 		{"monthly", "2025-09", "2025-09", "yilongqing-expressway-qingyuan", "义龙庆高速公路庆元段", "qy-jtj", "庆元县交通运输局", "on_time", at("2025-10-06 00:00:00"), tp(at("2025-10-02 10:00:00")), int32(0), now, "run-monthly"},
+		{"monthly", "2025-08", "2025-08", "qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "qy-nyj", "庆元县能源局", "on_time", at("2025-09-06 00:00:00"), tp(at("2025-09-02 15:36:00")), int32(0), now, "run-monthly-2025-08"},
+		{"monthly", "2025-08", "2025-08", "mengyang-rural-road", "濛杨线农村公路改造提升工程", "qy-jtj", "庆元县交通运输局", "on_time", at("2025-09-06 00:00:00"), tp(at("2025-09-03 10:00:00")), int32(0), now, "run-monthly-2025-08"},
+		{"monthly", "2025-08", "2025-08", "yilongqing-expressway-qingyuan", "义龙庆高速公路庆元段", "qy-jtj", "庆元县交通运输局", "missing", at("2025-09-06 00:00:00"), (*time.Time)(nil), int32(1), now, "run-monthly-2025-08"},
 	})
 	insert(ctx, t, conn, "dispatch_milestones", []string{"kind", "period", "project_id", "name_zh", "department_id", "department_name",
 		"milestone_id", "title", "alert", "status", "planned_date", "forecast_date", "prev_forecast_date", "days", "computed_at", "run_id"}, [][]any{
