@@ -539,8 +539,8 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 	// road green in August.
 	for _, r := range []struct {
 		period, start, end, project, name, region, dept, deptName, ytd, completion, progress, gap string
-		days                                                                                  uint32
-		status, prev, change                                                                  string
+		days                                                                                      uint32
+		status, prev, change                                                                      string
 	}{
 		{"2025-07", "2025-07-01", "2025-07-31", "lishui-airport", "丽水机场", "丽水市", "ls-jtj", "丽水市交通运输局", "26000", "65", "58.33", "6.67", 31, "red", "none", "first"},
 		{"2025-08", "2025-08-01", "2025-08-31", "lishui-airport", "丽水机场", "丽水市", "ls-jtj", "丽水市交通运输局", "30252", "75.63", "66.67", "8.96", 61, "red", "red", "same"},
