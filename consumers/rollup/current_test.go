@@ -52,7 +52,8 @@ func (h sentQueries) Handle(_ context.Context, r slog.Record) error {
 // it copies the database into current ClickHouse (chDB), writes the
 // review tables there through the columns of sql/insert_*.sql, and runs
 // every query the rollup sent on both, comparing the answers row for
-// row. Every file of sql/ must have been used.
+// row, and the examples of docs/dispatch.md too. Every file of sql/ must
+// have been used.
 func TestSQLOnCurrentClickHouse(t *testing.T) {
 	engine := currentch.Require(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -130,6 +131,12 @@ func TestSQLOnCurrentClickHouse(t *testing.T) {
 		}
 		if n == 0 {
 			t.Errorf("%s: the reviews never ran it; the test cannot check it on current ClickHouse", f)
+		}
+	}
+	// And every example of docs/dispatch.md.
+	for i, block := range testenv.SQLExamples(t, filepath.Join("..", "..", "docs", "dispatch.md")) {
+		for _, q := range schema.SplitStatements(block) {
+			queries = append(queries, currentch.Query{Name: fmt.Sprintf("docs/dispatch.md example %d", i+1), SQL: q})
 		}
 	}
 	steps, err := currentch.Migrations()
