@@ -1,17 +1,24 @@
 # kpp — key-project progress pipeline.
 #   make demo    run the whole pipeline on the demo portfolio (installs clickhouse-server if missing)
 #   make test    run the whole test suite against real NATS and ClickHouse servers
+#   make test-faults  kill and restart ClickHouse, NATS and kpp serve under load, fill the disk (docs/reliability.md)
 GO ?= go
 GOFLAGS ?=
 export CGO_ENABLED ?= 0
 
-.PHONY: demo test deps build bench lint chdb check-sql clean
+.PHONY: demo test test-faults deps build bench lint chdb check-sql clean
 
 demo: deps
 	$(GO) run ./cmd/kpp demo
 
 test: deps
 	$(GO) test $(GOFLAGS) -count=1 -timeout 20m ./...
+
+# The fault suite: real processes SIGKILLed, restarted and out of disk while
+# reports stream (internal/faults, build tag faults; about 3 minutes). The
+# disk-full scenario mounts a tmpfs: it needs root, else it is skipped.
+test-faults: deps
+	$(GO) test $(GOFLAGS) -tags faults -count=1 -v -timeout 15m ./internal/faults/
 
 deps:
 	@./.ci/deps

@@ -39,6 +39,17 @@ func EventID(e Event) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// MsgID returns the message id (Nats-Msg-Id) an event is published with:
+// "<department id>:<event id>". JetStream drops a message whose id it
+// stored within the duplicate window; scoping the id by department keeps
+// one department's ids apart from another's, so that two departments'
+// events with the same key (two registrations of one project) are both
+// stored and judged by ingest. The stored rows keep [EventID]: it names
+// the event, whoever sent it. An id says nothing about who sent a
+// message — any publisher may set any id — so a publisher that gets
+// "duplicate" back verifies the stored message (producers/submit).
+func MsgID(e Event) string { return e.Department() + ":" + EventID(e) }
+
 // Common holds the fields every event carries besides its own.
 type Common struct {
 	// Schema is the event type and version, e.g. "kpp.investment_report.v1".
@@ -260,12 +271,12 @@ func (r *InvestmentReport) Validate(now time.Time) error {
 	r.YTDCompletedWan.check(&l, "ytd_completed_wan", true)
 	r.SinceStartCompletedWan.check(&l, "since_start_completed_wan", false)
 	if r.MonthCompletedWan.Valid() && r.YTDCompletedWan.Valid() && r.YTDCompletedWan.Value.LessThan(r.MonthCompletedWan.Value) {
-		l.add("ytd_completed_wan", r.YTDCompletedWan.String(), RuleConsistency, "本年累计应不小于本月完成（"+r.MonthCompletedWan.String()+"）",
-			"year-to-date "+r.YTDCompletedWan.String()+" is below the month's "+r.MonthCompletedWan.String()+"; expected ytd ≥ month")
+		l.add("ytd_completed_wan", r.YTDCompletedWan.String(), RuleConsistency, "本年累计（"+r.YTDCompletedWan.Display()+"万元）应不小于本月完成（"+r.MonthCompletedWan.Display()+"万元）",
+			"year-to-date "+r.YTDCompletedWan.Display()+" is below the month's "+r.MonthCompletedWan.Display()+" 万元; expected ytd ≥ month")
 	}
 	if r.YTDCompletedWan.Valid() && r.SinceStartCompletedWan.Valid() && r.SinceStartCompletedWan.Value.LessThan(r.YTDCompletedWan.Value) {
-		l.add("since_start_completed_wan", r.SinceStartCompletedWan.String(), RuleConsistency, "自开工累计应不小于本年累计（"+r.YTDCompletedWan.String()+"）",
-			"since-start "+r.SinceStartCompletedWan.String()+" is below year-to-date "+r.YTDCompletedWan.String()+"; expected since-start ≥ ytd")
+		l.add("since_start_completed_wan", r.SinceStartCompletedWan.String(), RuleConsistency, "自开工累计（"+r.SinceStartCompletedWan.Display()+"万元）应不小于本年累计（"+r.YTDCompletedWan.Display()+"万元）",
+			"since-start "+r.SinceStartCompletedWan.Display()+" is below year-to-date "+r.YTDCompletedWan.Display()+" 万元; expected since-start ≥ ytd")
 	}
 	if r.Revision > 1 && strings.TrimSpace(r.CorrectionReason) == "" {
 		l.add("correction_reason", "", RuleRequired, "更正（版本号大于1）须说明原因", "is required when revision > 1 (a correction says why)")

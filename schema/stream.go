@@ -8,10 +8,12 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// ProjectsBucket is the JetStream key-value bucket in which ingest records,
-// for every accepted project registration, the department that owns the
-// project (key: project id, value: department id). Producers read it to
-// check ownership before publishing; the consumer checks again.
+// ProjectsBucket is the JetStream key-value bucket that decides who owns
+// a project (key: project id, value: department id). Ingest claims a key
+// with a create-if-absent when it accepts the first registration of a
+// project, so every replica agrees; afterwards only an administrator
+// changes it (kpp project transfer). Producers read it to check ownership
+// before publishing; the consumer checks again.
 const ProjectsBucket = "KPP_PROJECTS"
 
 // DefaultDuplicateWindow is how long JetStream remembers message ids: a
@@ -77,7 +79,7 @@ func ProjectsBucketConfig(o StreamOptions) jetstream.KeyValueConfig {
 	o = o.withDefaults()
 	return jetstream.KeyValueConfig{
 		Bucket:      ProjectsBucket,
-		Description: "kpp: project id -> owning department id, written by ingest",
+		Description: "kpp: project id -> owning department id, claimed once by ingest",
 		Storage:     jetstream.FileStorage,
 		Replicas:    o.Replicas,
 	}

@@ -10,6 +10,15 @@ import (
 //
 //	kpp.v1.<department_id>.<kind>.<project_id>
 //
+// Imported history (kpp import) is published by the operator on a reserved
+// subject space that no department's permission kpp.v1.<department>.>
+// covers, because identifiers cannot start with '_':
+//
+//	kpp.v1._import.<department_id>.<kind>.<project_id>
+//
+// Only there does ingest trust the declared submission time of the
+// Kpp-Submitted-At header (docs/import.md).
+//
 // Rejected messages are kept on the dead-letter stream under
 // kpp.dlq.<original subject>.
 const (
@@ -22,7 +31,14 @@ const (
 	// DeadLetterSubjects is the dead-letter stream's subject filter.
 	DeadLetterSubjects = "kpp.dlq.>"
 
+	// ImportSubjects is the filter of the imported history: a subset of
+	// UpdatesSubjects that only the operator (the service user) may publish
+	// to.
+	ImportSubjects = "kpp.v1._import.>"
+
 	subjectPrefix = "kpp.v1."
+	importToken   = "_import"
+	importPrefix  = subjectPrefix + importToken + "."
 	dlqPrefix     = "kpp.dlq."
 )
 
@@ -39,6 +55,12 @@ const (
 	HeaderOriginalSequence = "Kpp-Original-Sequence"
 	// HeaderOriginalReceived is the server time (RFC 3339) it was first stored.
 	HeaderOriginalReceived = "Kpp-Original-Received"
+	// HeaderSubmittedAt is the declared submission time (RFC 3339) of an
+	// imported event; ingest reads it only on an import subject.
+	HeaderSubmittedAt = "Kpp-Submitted-At"
+	// HeaderImportedBy names who imported an event (kpp import --by, or the
+	// administrator credential of the API).
+	HeaderImportedBy = "Kpp-Imported-By"
 )
 
 // Subject returns the subject an event is published on.
@@ -51,6 +73,22 @@ func SubjectFor(dept string, k Kind, project string) string {
 	return subjectPrefix + dept + "." + string(k) + "." + project
 }
 
+// ImportSubject returns the subject an imported event is published on:
+// kpp.v1._import.<dept>.<kind>.<project>.
+func ImportSubject(e Event) string {
+	return importPrefix + e.Department() + "." + string(e.Kind()) + "." + e.Project()
+}
+
+// ImportSubjectOf returns the import twin of an update subject or filter
+// kpp.v1.<rest>: kpp.v1._import.<rest>.
+func ImportSubjectOf(subject string) string {
+	rest, ok := strings.CutPrefix(subject, subjectPrefix)
+	if !ok || strings.HasPrefix(subject, importPrefix) {
+		return subject
+	}
+	return importPrefix + rest
+}
+
 // DepartmentSubjects is the subject filter of everything one department may
 // publish: kpp.v1.<dept>.>.
 func DepartmentSubjects(dept string) string { return subjectPrefix + dept + ".>" }
@@ -60,6 +98,8 @@ type SubjectParts struct {
 	Department string
 	Kind       Kind
 	Project    string
+	// Imported is set for kpp.v1._import.<department>.<kind>.<project>.
+	Imported bool
 }
 
 // ParseSubject splits an update subject into its parts.
@@ -67,6 +107,10 @@ func ParseSubject(s string) (SubjectParts, error) {
 	rest, ok := strings.CutPrefix(s, subjectPrefix)
 	if !ok {
 		return SubjectParts{}, fmt.Errorf("%w: %q (expected kpp.v1.<department>.<kind>.<project>)", ErrBadSubject, s)
+	}
+	imported := false
+	if r, ok := strings.CutPrefix(rest, importToken+"."); ok {
+		rest, imported = r, true
 	}
 	toks := strings.Split(rest, ".")
 	if len(toks) != 3 {
@@ -76,7 +120,7 @@ func ParseSubject(s string) (SubjectParts, error) {
 	if err != nil {
 		return SubjectParts{}, fmt.Errorf("%w: %q: %w", ErrBadSubject, s, err)
 	}
-	return SubjectParts{Department: toks[0], Kind: k, Project: toks[2]}, nil
+	return SubjectParts{Department: toks[0], Kind: k, Project: toks[2], Imported: imported}, nil
 }
 
 // DeadLetterSubject returns the dead-letter subject for an update subject.

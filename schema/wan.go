@@ -100,6 +100,25 @@ func (w Wan) String() string {
 	return w.Value.StringFixed(MaxScale)
 }
 
+// Display renders the amount for people: with two decimal places, or
+// with as many as it has up to four when it is finer than a fen
+// ("1234.50", "0.0012" 万元); the raw input when it is not a number; ""
+// when unset.
+func (w Wan) Display() string {
+	if !w.Valid() {
+		return w.String()
+	}
+	return DisplayWan(w.Value)
+}
+
+// DisplayWan renders an amount in 万元 as [Wan.Display] does.
+func DisplayWan(d decimal.Decimal) string {
+	if d.Equal(d.Round(2)) {
+		return d.StringFixed(2)
+	}
+	return d.Round(MaxScale).String()
+}
+
 // check validates a money field: present when required, a decimal of at
 // most MaxNumberText characters, at most four places, not negative, below
 // MaxWan (what Decimal(18, 4) holds).

@@ -148,7 +148,7 @@ func TestBrowserReportEndToEnd(t *testing.T) {
 	}
 	navigate("open the form", http.StatusOK, chromedp.Click(chromedp.CSS("#row-"+project+" a.button")))
 	run("see the form", chromedp.WaitVisible(chromedp.ID("report-form")))
-	if h, err := chromedp.Run(cctx, chromedp.Text(chromedp.CSS("main"))); err != nil || !strings.Contains(h, "2025-09") || !strings.Contains(h, "年度计划投资：150000.0000 万元") {
+	if h, err := chromedp.Run(cctx, chromedp.Text(chromedp.CSS("main"))); err != nil || !strings.Contains(h, "2025-09") || !strings.Contains(h, "年度计划投资：150000.00 万元") {
 		t.Fatalf("the form does not show the month and the registered plan: %v\n%s", err, h)
 	}
 	run("fill the form",
@@ -160,7 +160,7 @@ func TestBrowserReportEndToEnd(t *testing.T) {
 	)
 	navigate("submit with an error", http.StatusUnprocessableEntity, chromedp.Click(chromedp.ID("submit")))
 	run("see the error", chromedp.WaitVisible(chromedp.ID("ytd_completed_wan-error")))
-	if msg := textOf("ytd_completed_wan-error"); !strings.Contains(msg, "本年累计应不小于本月完成（1200.0000）") {
+	if msg := textOf("ytd_completed_wan-error"); !strings.Contains(msg, "应不小于本月完成（1200.00万元）") {
 		t.Fatalf("error beside 本年累计: %q", msg)
 	}
 	if v := valueOf("ytd_completed_wan"); v != "800" {

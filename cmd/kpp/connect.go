@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -25,16 +27,18 @@ type natsFlags struct {
 	NATSURL string `name:"nats-url" env:"KPP_NATS_URL" help:"NATS server URL (e.g. nats://127.0.0.1:4222). Empty: start an embedded NATS server with JetStream, its data under --data-dir."`
 	// NATSListen is where the embedded server listens.
 	NATSListen string `name:"nats-listen" env:"KPP_NATS_LISTEN" default:"127.0.0.1:4222" help:"Address the embedded NATS server listens on (when --nats-url is empty); port 0 picks a free one."`
-	DataDir    string `name:"data-dir" env:"KPP_DATA_DIR" default:".kpp" type:"path" help:"Folder for the embedded NATS server's JetStream files."`
+	DataDir    string `name:"data-dir" env:"KPP_DATA_DIR" default:".kpp" type:"path" help:"Folder for the embedded NATS server's JetStream files and nats-service.secret (the NATS password of kpp-service, mode 0600, made when departments turn NATS authorization on)."`
 	NATSCreds  string `name:"nats-creds" env:"KPP_NATS_CREDS" type:"path" help:"NATS credentials file for an external server (optional)."`
-	NATSUser   string `name:"nats-user" env:"KPP_NATS_USER" help:"NATS user of an external server configured by kpp nats-config (kpp-service); the password comes from KPP_NATS_PASSWORD."`
+	NATSUser   string `name:"nats-user" env:"KPP_NATS_USER" help:"NATS user of an external server configured by kpp nats-config (kpp-service); the password comes from KPP_NATS_PASSWORD, else from <data-dir>/nats-service.secret."`
 }
 
-// clientNATSFlags is for commands that only connect (submit, dlq replay).
+// clientNATSFlags is for commands that only connect (submit, rollup,
+// template, dlq replay).
 type clientNATSFlags struct {
 	NATSURL   string `name:"nats-url" env:"KPP_NATS_URL" default:"nats://127.0.0.1:4222" help:"NATS server URL: the one kpp serve runs or connects to."`
 	NATSCreds string `name:"nats-creds" env:"KPP_NATS_CREDS" type:"path" help:"NATS credentials file (optional)."`
-	NATSUser  string `name:"nats-user" env:"KPP_NATS_USER" help:"NATS user of a server configured by kpp nats-config: a department id (may publish only its own reports) or kpp-service. The password comes from KPP_NATS_PASSWORD."`
+	NATSUser  string `name:"nats-user" env:"KPP_NATS_USER" help:"NATS user: a department id (may publish only its own reports) or kpp-service (the default when a service password is found). The password comes from KPP_NATS_PASSWORD."`
+	DataDir   string `name:"data-dir" env:"KPP_DATA_DIR" default:".kpp" type:"path" help:"kpp serve's data folder: without --nats-user and KPP_NATS_PASSWORD, the command signs in as kpp-service with the password kpp serve keeps in <data-dir>/nats-service.secret (mode 0600)."`
 }
 
 // department is the department whose NATS user the client signs in as,
@@ -72,14 +76,21 @@ func (c *natsConn) Close() {
 // connectNATS connects to f.NATSURL, or starts the embedded server when it
 // is empty, and makes sure the streams exist. users, when not empty, turn
 // on the embedded server's authorization; the service connects as
-// natsauth.DefaultServiceUser with servicePassword. An external server
-// is connected as --nats-user (KPP_NATS_PASSWORD) when one is given.
-func connectNATS(ctx context.Context, f natsFlags, log *slog.Logger, users []*server.User, servicePassword string) (*natsConn, error) {
+// natsauth.DefaultServiceUser with svcPassword. An external server
+// is connected as --nats-user (KPP_NATS_PASSWORD, else the password in
+// <data-dir>/nats-service.secret) when one is given.
+func connectNATS(ctx context.Context, f natsFlags, log *slog.Logger, users []*server.User, svcPassword string) (*natsConn, error) {
 	c := &natsConn{}
 	url := f.NATSURL
 	var opts []nats.Option
+	var sent *servicePassword
 	if url != "" && f.NATSUser != "" {
-		opts = natsauth.ServiceConnectOptions(f.NATSUser, os.Getenv("KPP_NATS_PASSWORD"))
+		pw, err := lookupServicePassword(f.DataDir, false)
+		if err != nil {
+			return nil, err
+		}
+		opts = natsauth.ServiceConnectOptions(f.NATSUser, pw.password)
+		sent = &servicePassword{source: pw.source}
 	}
 	if url == "" {
 		host, portStr, err := net.SplitHostPort(f.NATSListen)
@@ -99,42 +110,58 @@ func connectNATS(ctx context.Context, f natsFlags, log *slog.Logger, users []*se
 		url = srv.URL()
 		log.Info("embedded NATS server started", "url", url, "store_dir", dir, "sync", "always", "authorization", len(users) > 0)
 		if len(users) > 0 {
-			opts = natsauth.ServiceConnectOptions("", servicePassword)
+			opts = natsauth.ServiceConnectOptions("", svcPassword)
 		}
 	}
-	if err := c.dial(ctx, url, f.NATSCreds, opts...); err != nil {
+	if err := c.dial(ctx, url, f.NATSCreds, f.NATSUser, sent, opts...); err != nil {
 		c.Close()
 		return nil, err
 	}
 	return c, nil
 }
 
+// connectClient connects a command to the NATS server of kpp serve. With
+// --nats-user set to a department, it signs in as that department
+// (KPP_NATS_PASSWORD). Otherwise it signs in as kpp-service when it finds
+// the service password — KPP_NATS_PASSWORD, or the file kpp serve keeps in
+// --data-dir — and without a user when it finds none (a server without
+// authorization ignores the password).
 func connectClient(ctx context.Context, f clientNATSFlags) (*natsConn, error) {
 	c := &natsConn{}
 	var opts []nats.Option
-	switch pw := os.Getenv("KPP_NATS_PASSWORD"); {
-	case f.department() != "":
+	var sent *servicePassword
+	if f.department() != "" {
 		// A department's user has its own reply inbox and may not manage
 		// streams: they are kpp serve's.
-		opts = natsauth.DepartmentConnectOptions(f.NATSUser, pw)
+		opts = natsauth.DepartmentConnectOptions(f.NATSUser, os.Getenv("KPP_NATS_PASSWORD"))
 		c.assumeStreams = true
-	case f.NATSUser != "":
-		opts = natsauth.ServiceConnectOptions(f.NATSUser, pw)
+		sent = &servicePassword{source: "KPP_NATS_PASSWORD"}
+	} else {
+		pw, err := lookupServicePassword(f.DataDir, false)
+		if err != nil {
+			return nil, err
+		}
+		if pw.source != "" || f.NATSUser != "" {
+			opts = natsauth.ServiceConnectOptions(f.NATSUser, pw.password)
+			sent = &pw
+		}
 	}
-	if err := c.dial(ctx, f.NATSURL, f.NATSCreds, opts...); err != nil {
+	if err := c.dial(ctx, f.NATSURL, f.NATSCreds, f.NATSUser, sent, opts...); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-func (c *natsConn) dial(ctx context.Context, url, creds string, extra ...nats.Option) error {
+// dial connects to url. user and sent (where the password came from; nil
+// when none was sent) only make a refusal say what to do.
+func (c *natsConn) dial(ctx context.Context, url, creds, user string, sent *servicePassword, extra ...nats.Option) error {
 	opts := append([]nats.Option{nats.Name("kpp"), nats.MaxReconnects(-1)}, extra...)
 	if creds != "" {
 		opts = append(opts, nats.UserCredentials(creds))
 	}
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
-		return fmt.Errorf("connect to NATS at %s: %w (is kpp serve running, or set --nats-url)", url, err)
+		return connectError(url, creds, user, sent, err)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
@@ -149,6 +176,34 @@ func (c *natsConn) dial(ctx context.Context, url, creds string, extra ...nats.Op
 	}
 	c.nc, c.js = nc, js
 	return nil
+}
+
+// connectError says why a connection failed and what to do: no server
+// answers, or the server answered and refused the credentials sent (or
+// their absence).
+func connectError(url, creds, user string, sent *servicePassword, err error) error {
+	if !errors.Is(err, nats.ErrAuthorization) && !strings.Contains(strings.ToLower(err.Error()), "authorization violation") {
+		return fmt.Errorf("connect to NATS at %s: %w (no NATS server answered there: is kpp serve running, and is --nats-url its --nats-listen address?)", url, err)
+	}
+	if user == "" {
+		user = natsauth.DefaultServiceUser
+	}
+	switch {
+	case creds != "":
+		return fmt.Errorf("NATS at %s refused the credentials file %s: %w; check that the file belongs to this server", url, creds, err)
+	case sent == nil:
+		return fmt.Errorf("NATS at %s refused a client without a user: %w. kpp serve turns on NATS authorization once its departments file has departments. "+
+			"Run this command as the operating-system user of kpp serve with its --data-dir (KPP_DATA_DIR), so that it signs in as %s with %s; "+
+			"or set KPP_NATS_PASSWORD (and --nats-user for a department)",
+			url, err, natsauth.DefaultServiceUser, filepath.Join("<data-dir>", serviceSecretName))
+	case sent.source == "KPP_NATS_PASSWORD":
+		return fmt.Errorf("NATS at %s refused user %s with the password in KPP_NATS_PASSWORD: %w. Check the user and the password (a department's: kpp dept rotate --department ID --nats; kpp-service's: the one kpp serve started with)", url, user, err)
+	case sent.source == "":
+		return fmt.Errorf("NATS at %s refused user %s without a password: %w. Set KPP_NATS_PASSWORD, or run as the user of kpp serve with its --data-dir", url, user, err)
+	default:
+		return fmt.Errorf("NATS at %s refused user %s with the password in %s: %w. That is not the password the server started with: "+
+			"is this the --data-dir of the kpp serve behind %s, and was it started without KPP_NATS_PASSWORD? Use the same data dir, or restart kpp serve so that it takes the file's password", url, user, sent.source, err, url)
+	}
 }
 
 func openStore(ctx context.Context, f chFlags, log *slog.Logger) (*chstore.Store, error) {

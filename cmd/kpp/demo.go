@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -17,19 +18,20 @@ import (
 	"github.com/keyproject/kpp/consumers/deadletter"
 	"github.com/keyproject/kpp/consumers/ingest"
 	"github.com/keyproject/kpp/consumers/rating"
+	"github.com/keyproject/kpp/consumers/readers"
 	"github.com/keyproject/kpp/consumers/report"
 	"github.com/keyproject/kpp/consumers/schedule"
 	"github.com/keyproject/kpp/internal/chserver"
 	"github.com/keyproject/kpp/producers/credentials"
 	"github.com/keyproject/kpp/producers/demo"
-	"github.com/keyproject/kpp/producers/submit"
+	"github.com/keyproject/kpp/producers/history"
 	"github.com/keyproject/kpp/schema"
 )
 
 type demoCmd struct {
 	Dir         string        `name:"dir" env:"KPP_DEMO_DIR" default:".kpp/demo" type:"path" help:"Working folder for the demo's ClickHouse and NATS data; emptied at start."`
 	ClickHouse  string        `name:"clickhouse" env:"KPP_DEMO_CLICKHOUSE" help:"Use this ClickHouse DSN instead of starting a local clickhouse-server (the database is emptied)."`
-	Period      string        `name:"period" default:"2025-09" help:"Last reported month and the board's month, YYYY-MM."`
+	Now         string        `name:"now" env:"KPP_DEMO_NOW" help:"Run the demo as if it were this time (RFC 3339, or 2006-01-02 15:04 in Asia/Shanghai); default the machine's clock. The history runs to the month before."`
 	Format      string        `name:"format" short:"f" default:"table" enum:"table,csv,md" help:"Format of the printed board."`
 	KeepRunning bool          `name:"keep-running" help:"Keep ClickHouse, NATS, ingest and the web pages (reports, a demo department's intake) running after the board is printed; stop with Ctrl-C."`
 	HTTPListen  string        `name:"http-listen" default:"127.0.0.1:8080" help:"With --keep-running: address of the web pages (port 0 picks a free one)."`
@@ -43,10 +45,17 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 	if !c.Verbose {
 		log = slog.New(slog.NewTextHandler(e.err, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	period, err := schema.ParsePeriod(c.Period)
-	if err != nil {
-		return fmt.Errorf("--period: %w", err)
+	now := time.Now().In(schema.Location())
+	if c.Now != "" {
+		t, err := history.ParseSubmittedAt(c.Now)
+		if err != nil {
+			return fmt.Errorf("--now: %w; expected e.g. 2025-10-20T10:00:00+08:00 or 2025-10-20 10:00", err)
+		}
+		now = t
 	}
+	clock := &demoClock{t: now}
+	// The history runs to last month; this month is left to the clerk.
+	period := schema.PeriodOf(now).Prev()
 	step := func(format string, args ...any) {
 		fmt.Fprintf(e.out, "[%5.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
 	}
@@ -55,7 +64,7 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 	}
 
 	// 1. ClickHouse.
-	dsn := c.ClickHouse
+	dsn, chHTTP := c.ClickHouse, ""
 	if dsn == "" {
 		step("starting clickhouse-server in %s …", filepath.Join(c.Dir, "clickhouse"))
 		srv, err := chserver.Start(ctx, chserver.Config{Dir: filepath.Join(c.Dir, "clickhouse")})
@@ -67,6 +76,7 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 		}
 		defer srv.Stop()
 		dsn = srv.DSN("kpp")
+		chHTTP = "http://" + srv.HTTPAddr() + "/"
 	}
 	st, err := chstore.Open(ctx, dsn, log)
 	if err != nil {
@@ -110,26 +120,27 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 	}()
 	step("ingest running (durable pull consumer %s)", ingest.DefaultDurable)
 
-	// 4. The portfolio and a year of reports, through the producer.
+	// 4. The portfolio and its history up to last month, imported with the
+	// times each report was submitted (most by the 5th, a few late).
 	d, err := demo.Build(demo.Config{Year: period.Year, Through: period})
 	if err != nil {
 		return err
 	}
-	pub, err := submit.New(nc.js, submit.Config{Source: "demo", Logger: log})
+	items := demoHistory(d, now)
+	im, err := history.New(nc.js, history.Config{ImportedBy: "kpp demo", Source: "demo", Now: clock.Now, Logger: log})
 	if err != nil {
 		return err
 	}
-	rc, err := pub.PublishEvents(ctx, d.Events())
+	rc, err := im.ImportEvents(ctx, items)
 	if err != nil {
-		return fmt.Errorf("publish the demo reports: %w", err)
+		if rc != nil {
+			_ = rc.WriteText(e.err)
+		}
+		return fmt.Errorf("import the demo history: %w", err)
 	}
-	tot := rc.Totals()
-	batches := fmt.Sprintf("%d atomic batches", len(rc.Files[0].Batches))
-	if len(rc.Files[0].Batches) == 1 {
-		batches = "one atomic batch"
-	}
-	step("published %d projects and %d reports (%d-01 … %s) in %s: %d new, %d duplicates",
-		len(d.Projects), len(d.Reports), period.Year, period, batches, tot.Published, tot.Duplicates)
+	fr := rc.Files[0]
+	step("imported %d projects and %d reports (history to %s, submitted %s … %s): %d new, %d duplicates",
+		len(d.Projects), len(items)-len(d.Projects), period, fr.First.Format("2006-01-02"), fr.Last.Format("2006-01-02"), fr.Published, fr.Duplicates)
 
 	// 5. A few bad messages, as a misbehaving client would send them.
 	bad, err := demo.BadMessages(d.Config)
@@ -146,15 +157,15 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 	}
 	step("published %d invalid messages directly (bypassing the producer's checks)", len(bad))
 
-	// 6. The same reports again: JetStream drops them as duplicates.
-	again, err := pub.PublishEvents(ctx, d.Events())
+	// 6. The same history again: JetStream drops it as duplicates.
+	again, err := im.ImportEvents(ctx, items)
 	if err != nil {
-		return fmt.Errorf("republish the demo reports: %w", err)
+		return fmt.Errorf("import the demo history again: %w", err)
 	}
-	step("published the same %d events again: %d new, %d duplicates (stable message ids)", again.Totals().Read, again.Totals().Published, again.Totals().Duplicates)
+	step("imported the same %d events again: %d new, %d duplicates (stable message ids)", again.Files[0].Read, again.Files[0].Published, again.Files[0].Duplicates)
 
 	// 7. Wait for ingest.
-	want := uint64(tot.Published + len(bad))
+	want := uint64(fr.Published + len(bad))
 	deadline := time.Now().Add(c.Timeout)
 	for {
 		t := in.Stats().Total()
@@ -174,9 +185,13 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 		}
 	}
 
-	// 8. The monthly review (月例会), run and recorded as the schedule would.
+	// 8. The reviews of the last weeks and months, each run at its
+	// scheduled time as kpp serve would have: 变化 and streaks compare with
+	// real previous boards. Then last month's 月例会, if its day (the 6th)
+	// has not come yet.
 	rules := rating.DefaultRules()
-	sched, err := schedule.New(nc.js, st, reviewJob(st, rules, log), schedule.Config{Rules: rules.JSON(), Logger: log})
+	wait := reviewWaitFlags{ReviewWaitIngest: c.Timeout}.waiter(nc.js, ingest.DefaultDurable, log)
+	sched, err := schedule.New(nc.js, st, reviewJob(st, rules, log, wait), schedule.Config{Rules: rules.JSON(), Logger: log, Clock: clock})
 	if err != nil {
 		return err
 	}
@@ -184,11 +199,29 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	rec, err := sched.RunNow(ctx, rp, schedule.TriggerManual)
-	if err != nil {
-		return err
+	runs := 0
+	monthlyDone := false
+	for _, due := range demoBackfill(sched, now, period) {
+		clock.t = due.At
+		rec, err := sched.RunNow(ctx, due.Period, schedule.TriggerBackfill)
+		if err != nil {
+			return err
+		}
+		runs++
+		if due.Period.Kind == rp.Kind && due.Period.Key() == rp.Key() {
+			monthlyDone = true
+			step("%s", describeRun(rp, rec))
+		}
 	}
-	step("%s", describeRun(rp, rec))
+	clock.t = now
+	step("backfilled %d reviews of the last weeks and months at their scheduled times (周分析 Mondays, 旬调度 1st/11th/21st, 月例会 the 6th)", runs)
+	if !monthlyDone {
+		rec, err := sched.RunNow(ctx, rp, schedule.TriggerManual)
+		if err != nil {
+			return err
+		}
+		step("%s (run now: its scheduled day, the 6th, has not come yet)", describeRun(rp, rec))
+	}
 	b, err := report.Load(ctx, st, rp)
 	if err != nil {
 		return err
@@ -202,7 +235,6 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 		files = append(files, path)
 	}
 	step("wrote the printable page and the workbook: %s", strings.Join(files, ", "))
-	step("note: lateness (迟报) is decided by the server's receive time; the demo's 2025 reports are received today, so they count as late")
 	fmt.Fprintln(e.out)
 	if err := b.Render(e.out, c.Format); err != nil {
 		return err
@@ -219,7 +251,7 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 	step("done")
 
 	if c.KeepRunning {
-		return c.keepRunning(ctx, e, log, st, nc, in, dsn, rp, d)
+		return c.keepRunning(ctx, e, log, st, nc, in, dsn, chHTTP, rp, d)
 	}
 	return nil
 }
@@ -228,9 +260,13 @@ func (c *demoCmd) Run(ctx context.Context, e *env) error {
 // to the intake with --keep-running: 庆元抽水蓄能电站.
 const demoDepartmentProject = "qingyuan-pumped-storage"
 
+// demoLeader is the account of the report pages the demo makes (a
+// leader), with a new password at every start.
+const demoLeader = "demo-leader"
+
 // keepRunning serves the web pages with a token for the demo department
 // that owns 庆元抽水蓄能电站, and waits for Ctrl-C.
-func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st *chstore.Store, nc *natsConn, in *ingest.Ingester, dsn string, rp schema.ReviewPeriod, d *demo.Demo) error {
+func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st *chstore.Store, nc *natsConn, in *ingest.Ingester, dsn, chHTTP string, rp schema.ReviewPeriod, d *demo.Demo) error {
 	var owner *schema.Project
 	for _, p := range d.Projects {
 		if p.ProjectID == demoDepartmentProject {
@@ -249,16 +285,39 @@ func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st 
 	if err != nil {
 		return err
 	}
+	// The report pages need a sign-in, as in kpp serve: a leader's account.
+	rf := reportFlags{readersFileFlags: readersFileFlags{ReadersFile: filepath.Join(c.Dir, "readers.json")}}
+	rs, err := rf.open(log)
+	if err != nil {
+		return err
+	}
+	leaderPassword, err := rs.Add(demoLeader, readers.RoleLeader)
+	if err != nil {
+		return err
+	}
 	web, err := startWeb(ctx, c.HTTPListen, st, nc, intakeFlags{deptFileFlags: deptFileFlags{File: deptFile},
-		MaxBody: 1 << 20, MaxUpload: 10 << 20, MaxRows: 5000, RatePerSecond: 5, RateBurst: 20}, in, log)
+		MaxBody: 1 << 20, MaxUpload: 10 << 20, MaxRows: 5000, RatePerSecond: 5, RateBurst: 20}, rf, in, log)
 	if err != nil {
 		return err
 	}
 	defer web.Close()
+	current := rp.Month().Next()
 	fmt.Fprintf(e.out, "\nStill running; Ctrl-C stops.\n")
-	fmt.Fprintf(e.out, "  reports:   %sreports/monthly/%s\n", web.url, rp.Key())
-	fmt.Fprintf(e.out, "  intake:    %sintake/  — sign in as %s (%s) with the token %s\n", web.url, owner.DepartmentName, owner.DepartmentID, iss.Token)
-	fmt.Fprintf(e.out, "  ClickHouse: %s (read-only user: analyst)\n  NATS:      %s\n", dsn, nc.server.URL())
+	fmt.Fprintf(e.out, "  reports:    %sreports/monthly/%s  — sign in as %s with the password %s\n", web.url, rp.Key(), demoLeader, leaderPassword)
+	fmt.Fprintf(e.out, "  intake:     %sintake/  — sign in as %s (%s) with the token %s\n", web.url, owner.DepartmentName, owner.DepartmentID, iss.Token)
+	fmt.Fprintf(e.out, "  ClickHouse: %s (read-only user: analyst, no password)\n", dsn)
+	if chHTTP != "" {
+		fmt.Fprintf(e.out, "  ClickHouse HTTP (BI tools, curl): %s (user analyst)\n", chHTTP)
+	}
+	fmt.Fprintf(e.out, "  NATS:       %s\n", nc.server.URL())
+	fmt.Fprintf(e.out, "\nWhat next:\n")
+	fmt.Fprintf(e.out, "  1. In the intake, report %s for %s: the history is in, this month is open.\n", current, owner.NameZh)
+	fmt.Fprintf(e.out, "  2. The board of %s is computed on the 6th of next month at 07:00 by kpp serve; to see it now, in another shell:\n", current)
+	fmt.Fprintf(e.out, "       go run ./cmd/kpp rollup monthly --period %s --clickhouse '%s' --nats-url '%s'\n", current, dsn, nc.server.URL())
+	fmt.Fprintf(e.out, "     then open %sreports/monthly/%s\n", web.url, current)
+	if chHTTP != "" {
+		fmt.Fprintf(e.out, "  3. Query as the analyst: curl '%s?user=analyst' --data-binary \"SELECT project_id, period, ytd_completed_wan, received_at FROM kpp.investment_latest WHERE period = '%s'\"\n", chHTTP, current)
+	}
 	<-ctx.Done()
 	return nil
 }
@@ -281,4 +340,55 @@ func writeFile(path string, render func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return os.Rename(tmp, path)
+}
+
+// demoClock is the demo's time: the --now it runs at, moved to each
+// backfilled review's scheduled time while that review runs.
+type demoClock struct{ t time.Time }
+
+func (c *demoClock) Now() time.Time { return c.t }
+
+func (c *demoClock) WaitUntil(ctx context.Context, t time.Time) error { return ctx.Err() }
+
+// demoHistory is what the demo imports: every event of d with its
+// declared submission time (the time it says it was reported), except
+// those not submitted yet at now.
+func demoHistory(d *demo.Demo, now time.Time) []history.Item {
+	var out []history.Item
+	for _, ev := range d.Events() {
+		var at *time.Time
+		switch e := ev.(type) {
+		case *schema.Project:
+			at = e.ReportedAt
+		case *schema.InvestmentReport:
+			at = e.ReportedAt
+		case *schema.MilestoneUpdate:
+			at = e.ReportedAt
+		}
+		if at == nil || at.After(now) {
+			continue
+		}
+		out = append(out, history.Item{Event: ev, SubmittedAt: *at})
+	}
+	return out
+}
+
+// demoBackfill lists the reviews the schedule would have run in the last
+// six weeks (weekly and ten-day) and three months (monthly), of this
+// year's history only, oldest first.
+func demoBackfill(s *schedule.Scheduler, now time.Time, last schema.Period) []schedule.Due {
+	yearStart := time.Date(last.Year, time.January, 1, 0, 0, 0, 0, schema.Location())
+	var out []schedule.Due
+	for _, k := range []struct {
+		kind schema.ReviewKind
+		back time.Duration
+	}{{schema.ReviewWeekly, 42 * 24 * time.Hour}, {schema.ReviewDekad, 42 * 24 * time.Hour}, {schema.ReviewMonthly, 100 * 24 * time.Hour}} {
+		for _, d := range s.Due(k.kind, now.Add(-k.back), now) {
+			if !d.Period.Start.Before(yearStart) {
+				out = append(out, d)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
 }

@@ -46,7 +46,8 @@ func (c *deptAddCmd) Run(e *env) error {
 	}
 	fmt.Fprintf(e.out, "added department %s (%s) to %s\n\n", iss.Department.ID, iss.Department.Name, st.Path())
 	fmt.Fprintf(e.out, "intake token (for the web form and the API; shown ONCE):\n  %s\n\n", iss.Token)
-	fmt.Fprintf(e.out, "NATS user and password (for kpp submit against a NATS server configured by kpp nats-config; shown ONCE):\n  user %s\n  password %s\n", iss.NATSUser, iss.NATSPassword)
+	fmt.Fprintf(e.out, "NATS user and password (for the department's own kpp submit; shown ONCE):\n  user %s\n  password %s\n", iss.NATSUser, iss.NATSPassword)
+	fmt.Fprintln(e.out, "\nkpp serve's embedded NATS server takes this user at its next start (and from then on requires a user:\nyour own kpp submit, rollup and template sign in with <data-dir>/nats-service.secret, so run them\nas kpp serve's user with its --data-dir); an external nats-server after kpp nats-config and a reload.")
 	fmt.Fprintln(e.out, "\nNeither can be shown again: the file keeps hashes only. Lost? kpp dept rotate.")
 	return nil
 }
@@ -166,6 +167,7 @@ func (c *deptRemoveCmd) Run(e *env) error {
 type natsConfigCmd struct {
 	deptFileFlags
 	ServiceUser string `name:"service-user" env:"KPP_NATS_USER" default:"kpp-service" help:"The NATS user kpp serve connects as."`
+	DataDir     string `name:"data-dir" env:"KPP_DATA_DIR" default:".kpp" type:"path" help:"Without KPP_NATS_PASSWORD, the service user's password is the one in <data-dir>/nats-service.secret (made, mode 0600, when missing), which kpp serve and the operator's commands read."`
 	Output      string `name:"output" short:"o" type:"path" help:"Write to this file (mode 0600) instead of standard output."`
 	Full        bool   `name:"full" help:"Write a complete nats-server configuration (listen address, JetStream with sync_interval: always, users) instead of the authorization block."`
 	Listen      string `name:"listen" default:"127.0.0.1:4222" help:"--full: where nats-server listens."`
@@ -174,7 +176,8 @@ type natsConfigCmd struct {
 
 // Run writes the nats-server users and permissions of every department.
 // The service password comes from KPP_NATS_PASSWORD (never a flag: it would
-// show in ps); when unset one is generated and printed once on stderr.
+// show in ps) or, when unset, from <data-dir>/nats-service.secret, made
+// when missing; the configuration holds its bcrypt hash only.
 func (c *natsConfigCmd) Run(e *env) error {
 	st, err := credentials.New(credentials.Config{Path: c.File, Logger: quiet(e)})
 	if err != nil {
@@ -184,13 +187,12 @@ func (c *natsConfigCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	pw := os.Getenv("KPP_NATS_PASSWORD")
-	if pw == "" {
-		if pw, _, err = natsauth.NewPassword(); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.err, "generated the password of NATS user %s (shown ONCE; give it to kpp serve as KPP_NATS_PASSWORD):\n  %s\n", c.ServiceUser, pw)
+	sp, err := lookupServicePassword(c.DataDir, true)
+	if err != nil {
+		return err
 	}
+	pw := sp.password
+	fmt.Fprintf(e.err, "NATS user %s: the password in %s\n", c.ServiceUser, sp.source)
 	cfg := natsauth.Config{Departments: ds, ServiceUser: c.ServiceUser, ServicePassword: pw}
 	w := e.out
 	if c.Output != "" {

@@ -22,7 +22,7 @@ import (
 // docs/intake.md and docs/api.md.
 type intakeFlags struct {
 	deptFileFlags
-	SessionKeyFile string        `name:"session-key-file" env:"KPP_SESSION_KEY_FILE" type:"path" help:"File with the key (at least 32 bytes) that signs the intake's session cookies; the same on every replica. Empty: a random key per process (sign-ins end at restart)."`
+	SessionKeyFile string        `name:"session-key-file" env:"KPP_SESSION_KEY_FILE" type:"path" help:"File with the key (at least 32 bytes) that signs the session cookies of the intake and of the report pages; the same on every replica. Empty: a random key per process (sign-ins end at restart)."`
 	SecureCookies  bool          `name:"secure-cookies" env:"KPP_SECURE_COOKIES" help:"Mark session cookies Secure (set when the intake is served over HTTPS)."`
 	MaxBody        int64         `name:"max-body" env:"KPP_INTAKE_MAX_BODY" default:"1048576" help:"Largest JSON request, bytes (413 beyond)."`
 	MaxUpload      int64         `name:"max-upload" env:"KPP_INTAKE_MAX_UPLOAD" default:"10485760" help:"Largest uploaded sheet, bytes (413 beyond)."`

@@ -26,12 +26,15 @@ type cli struct {
 
 	Serve      serveCmd      `cmd:"" help:"Run ingest: pull updates from NATS JetStream and store them in ClickHouse."`
 	Submit     submitCmd     `cmd:"" help:"Validate report files (JSON Lines or CSV) and publish them to NATS JetStream."`
+	Import     importCmd     `cmd:"" help:"Import past ledgers with their declared submission times (operator only; marked as imported)."`
 	Migrate    migrateCmd    `cmd:"" help:"Apply the ClickHouse schema migrations (safe to run again)."`
 	Rollup     rollupCmd     `cmd:"" help:"Compute and store a dispatch review (weekly, dekad, monthly) for a period or a range."`
 	Report     reportCmd     `cmd:"" help:"Render a stored dispatch review: table, csv, md, html or xlsx."`
 	Rules      rulesCmd      `cmd:"" help:"Show the default rating rules file, or check one."`
 	DLQ        dlqCmd        `cmd:"" name:"dlq" help:"List and replay rejected (dead-lettered) updates."`
+	Project    projectCmd    `cmd:"" help:"Administer project ownership: transfer a project to another department."`
 	Dept       deptCmd       `cmd:"" help:"Manage department credentials: intake tokens and NATS passwords (hashed in a file)."`
+	Reader     readerCmd     `cmd:"" help:"Manage the accounts of the report pages (leaders and readers; passwords hashed in a file)."`
 	Template   templateCmd   `cmd:"" help:"Write a department's Excel report template."`
 	NATSConfig natsConfigCmd `cmd:"" name:"nats-config" help:"Write nats-server users and permissions: each department may publish only on its own subjects."`
 	Demo       demoCmd       `cmd:"" help:"Run the whole pipeline on a demo portfolio and print the monthly board."`

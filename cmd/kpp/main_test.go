@@ -47,7 +47,7 @@ func TestEveryCommandHasHelpWithEnvironmentVariables(t *testing.T) {
 		"rules check":    {},
 		"dlq list":       {"--source", "KPP_CLICKHOUSE"},
 		"dlq replay":     {"--seq", "--payload", "--all"},
-		"demo":           {"--keep-running", "--period"},
+		"demo":           {"--keep-running", "--now", "KPP_DEMO_NOW"},
 		"bench":          {"--events"},
 	}
 	for cmd, wants := range cmds {
@@ -106,9 +106,14 @@ func TestCommandsEndToEnd(t *testing.T) {
 	owner := demoProject(t, d, "qingyuan-pumped-storage")
 	deptFile := filepath.Join(t.TempDir(), "departments.json")
 	token, _ := addDepartment(t, ctx, deptFile, owner.DepartmentID, owner.DepartmentName)
-	defer serveInBackground(t, ctx, cancel, append([]string{"--http-listen", httpAddr, "--file", deptFile}, conn...)...)()
-	var code int
-	var out, errOut string
+	// A leader reads the report pages.
+	readersFile := filepath.Join(t.TempDir(), "readers.json")
+	code, out, errOut := kpp(t, ctx, "reader", "add", "--readers-file", readersFile, "zhang-wei", "--role", "leader")
+	leaderPassword := regexp.MustCompile(`\n  (\S{32})\n`).FindStringSubmatch(out)
+	if code != 0 || leaderPassword == nil {
+		t.Fatalf("reader add: exit %d\n%s\n%s", code, out, errOut)
+	}
+	defer serveInBackground(t, ctx, cancel, append([]string{"--http-listen", httpAddr, "--file", deptFile, "--readers-file", readersFile}, conn...)...)()
 
 	dir := t.TempDir()
 	file := filepath.Join(dir, "reports.jsonl")
@@ -268,9 +273,22 @@ func TestCommandsEndToEnd(t *testing.T) {
 	if code, _, errOut = kpp(t, ctx, "report", "monthly", "--period", "2025-08", "--format", "xlsx", "--clickhouse", dsn); code != 2 || !strings.Contains(errOut, "give -o FILE.xlsx") {
 		t.Errorf("xlsx to a terminal: exit %d: %s", code, errOut)
 	}
-	// The web server of kpp serve lists the reviews and serves them.
-	for _, path := range []string{"/", "/reports/monthly/2025-09", "/reports/monthly/2025-06.xlsx", "/healthz", "/metrics"} {
+	// The web server of kpp serve lists the reviews and serves them to a
+	// signed-in account, and to no one else.
+	for _, path := range []string{"/", "/reports/monthly/2025-09", "/reports/monthly/2025-06.xlsx"} {
 		resp, err := http.Get("http://" + httpAddr + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("anonymous GET %s: %d, want 401", path, resp.StatusCode)
+		}
+	}
+	for _, path := range []string{"/", "/reports/monthly/2025-09", "/reports/monthly/2025-06.xlsx", "/healthz", "/metrics"} {
+		req, _ := http.NewRequest("GET", "http://"+httpAddr+path, nil)
+		req.SetBasicAuth("zhang-wei", leaderPassword[1])
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatalf("GET %s: %v", path, err)
 		}
@@ -339,11 +357,16 @@ func TestRulesCommands(t *testing.T) {
 	}
 }
 
+// kpp demo on a fixed clock (20 October 2025): the history runs to
+// September, imported with its submission times; the reviews of the last
+// weeks and months are backfilled at their scheduled times, so the boards
+// have data, late and missing reports are counted from the declared times,
+// and 变化 compares with a previous board.
 func TestDemoPrintsTheBoard(t *testing.T) {
-	testenv.ClickHouseDSN(t) // fails loudly under CI=true when ClickHouse is missing
+	dsn := testenv.ClickHouseDSN(t)
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "demo")
-	code, out, errOut := kpp(t, ctx, "demo", "--dir", dir)
+	code, out, errOut := kpp(t, ctx, "demo", "--dir", dir, "--clickhouse", dsn, "--now", "2025-10-20 10:00")
 	if code != 0 {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -355,17 +378,69 @@ func TestDemoPrintsTheBoard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"2025年9月", "庆元抽水蓄能电站", "义龙庆高速公路庆元段", "未报送1个",
+	for _, want := range []string{"2025年9月", "庆元抽水蓄能电站", "义龙庆高速公路庆元段", "未报送2个",
 		fmt.Sprintf("被拒收的报送 (rejected updates, kpp dlq list): %d", len(bad)),
-		fmt.Sprintf("published %d projects", len(d.Projects)), fmt.Sprintf("%d duplicates", len(d.Events())), "月例会 2025-09", "done"} {
+		fmt.Sprintf("imported %d projects", len(d.Projects)), "history to 2025-09",
+		fmt.Sprintf("imported the same %d events again: 0 new, %d duplicates", len(d.Events()), len(d.Events())), "月例会 2025-09", "done"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
+	}
+	if regexp.MustCompile(`(迟报|late)[^\n|]*[0-9]{3,} ?(天|days)`).MatchString(out) {
+		t.Errorf("demo output reports a lateness of hundreds of days:\n%s", out)
 	}
 	for _, f := range []string{"kpp-monthly-2025-09.html", "kpp-monthly-2025-09.xlsx"} {
 		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() < 5000 {
 			t.Errorf("demo did not write %s: %v", f, err)
 		}
+	}
+
+	st, err := chstore.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	one := func(q string, dst ...any) {
+		t.Helper()
+		if err := st.Conn().QueryRow(ctx, q).Scan(dst...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	// The boards by colour and reporting, dimension 'all'.
+	totals := func(kind, period string) string {
+		var projects, reported, missing, late, green, yellow, red, unrated uint32
+		one(`SELECT projects, reported, missing, late, green, yellow, red, unrated FROM dispatch_totals
+WHERE kind = '`+kind+`' AND period = '`+period+`' AND dimension = 'all'`, &projects, &reported, &missing, &late, &green, &yellow, &red, &unrated)
+		return fmt.Sprintf("projects %d reported %d missing %d late %d green %d yellow %d red %d unrated %d", projects, reported, missing, late, green, yellow, red, unrated)
+	}
+	// September, reviewed on 6 October: 濛杨线 did not report, and the
+	// museum's report (a late reporter in odd months) had not come yet.
+	if got, want := totals("monthly", "2025-09"), "projects 151 reported 149 missing 2 late 0 green 105 yellow 5 red 8 unrated 33"; got != want {
+		t.Errorf("monthly 2025-09: %s, want %s", got, want)
+	}
+	// The week of 13-19 October: the museum's September report came after
+	// the deadline (迟报), 濛杨线 still missing.
+	if got, want := totals("weekly", "2025-W42"), "projects 151 reported 150 missing 1 late 1"; !strings.HasPrefix(got, want) {
+		t.Errorf("weekly 2025-W42: %s, want %s …", got, want)
+	}
+	if got := totals("dekad", "2025-10-D1"); !strings.HasPrefix(got, "projects 151 reported 1") {
+		t.Errorf("dekad 2025-10-D1: %s, want the projects and their reports", got)
+	}
+	var weekly, dekad, monthly uint64
+	one(`SELECT countIf(kind = 'weekly'), countIf(kind = 'dekad'), countIf(kind = 'monthly') FROM rollup_runs WHERE status = 'ok' AND trigger = 'backfill'`, &weekly, &dekad, &monthly)
+	if weekly < 5 || dekad < 4 || monthly < 2 {
+		t.Errorf("backfilled runs: %d weekly, %d dekad, %d monthly; want the last six weeks and three months", weekly, dekad, monthly)
+	}
+	var first, compared uint64
+	one(`SELECT countIf(change = 'first'), countIf(change != 'first') FROM dispatch_projects WHERE kind = 'monthly' AND period = '2025-09'`, &first, &compared)
+	if compared < 100 {
+		t.Errorf("monthly 2025-09: %d projects compared with the previous board, %d 首次; want nearly all compared", compared, first)
+	}
+	var imported, late uint64
+	one(`SELECT countIf(imported_by = 'kpp demo' AND source = 'demo' AND imported_at > received_at), countIf(toDate(received_at) > addDays(addMonths(period_start, 1), 4))
+FROM investment_reports FINAL WHERE period >= '2025-01'`, &imported, &late)
+	if imported < 1000 || late < 5 || late > 20 {
+		t.Errorf("reports of 2025: %d imported by the demo, %d late; want every one imported and a few late", imported, late)
 	}
 }
 
@@ -381,7 +456,7 @@ func TestDemoKeepRunningServesThePages(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		code, out, errOut := kpp(t, ctx, "demo", "--dir", filepath.Join(t.TempDir(), "demo"), "--keep-running", "--http-listen", addr)
+		code, out, errOut := kpp(t, ctx, "demo", "--dir", filepath.Join(t.TempDir(), "demo"), "--keep-running", "--http-listen", addr, "--now", "2025-10-20 10:00")
 		done <- result{code, out, errOut}
 	}()
 	get := func(path string) int {
@@ -392,7 +467,9 @@ func TestDemoKeepRunningServesThePages(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	testenv.Eventually(t, 90*time.Second, func() bool { return get("/reports/monthly/2025-09") == 200 }, "the demo's board page is not served")
+	// The board is served to the demo's leader only (its password is in
+	// the output, read below).
+	testenv.Eventually(t, 90*time.Second, func() bool { return get("/reports/monthly/2025-09") == http.StatusUnauthorized }, "the demo's board page is not served")
 	if code := get("/intake/"); code != 200 && code != 303 {
 		t.Errorf("GET /intake/: %d", code)
 	}
@@ -403,7 +480,10 @@ func TestDemoKeepRunningServesThePages(t *testing.T) {
 		t.Fatal(err)
 	}
 	owner := demoProject(t, d, "qingyuan-pumped-storage")
-	if want := "sign in as " + owner.DepartmentName + " (" + owner.DepartmentID + ") with the token kpp_"; r.code != 0 || !strings.Contains(r.out, want) {
-		t.Errorf("demo --keep-running: exit %d\n%s\n%s", r.code, r.out, r.err)
+	for _, want := range []string{"sign in as " + owner.DepartmentName + " (" + owner.DepartmentID + ") with the token kpp_",
+		"ClickHouse HTTP (BI tools, curl): http://127.0.0.1:", "rollup monthly --period 2025-10 --clickhouse", "--nats-url", "sign in as demo-leader with the password "} {
+		if r.code != 0 || !strings.Contains(r.out, want) {
+			t.Errorf("demo --keep-running: exit %d, output lacks %q\n%s\n%s", r.code, want, r.out, r.err)
+		}
 	}
 }

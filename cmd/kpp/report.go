@@ -23,6 +23,7 @@ type reportKindCmd struct {
 	Period string `name:"period" required:"" help:"Period key: 2025-W39 (weekly), 2025-09-D2 (dekad) or 2025-09 (monthly); computed before by kpp rollup."`
 	Format string `name:"format" short:"f" default:"table" enum:"table,csv,md,html,xlsx" help:"table (terminal), csv (UTF-8 with BOM, for Excel), md (Markdown), html (printable A4 page with charts; a board of more than 300 projects lists the red and yellow ones and counts the rest per department, linking to the xlsx and csv files beside it) or xlsx (Excel workbook)."`
 	Output string `name:"output" short:"o" type:"path" help:"Write to this file instead of standard output (required for xlsx)."`
+	Issuer string `name:"issuer" env:"KPP_ISSUER" help:"The office that issues the board (编制单位), printed in the title block of the html page; blank to fill in by hand when not given."`
 }
 
 // reviewKind is the kind named by the subcommand (kpp report weekly …).
@@ -58,6 +59,7 @@ func (c *reportKindCmd) Run(ctx context.Context, e *env, kctx *kong.Context) err
 	if err != nil {
 		return err
 	}
+	r.Issuer = c.Issuer
 	if c.Output == "" {
 		return r.RenderContext(ctx, e.out, c.Format)
 	}

@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/keyproject/kpp/consumers/chstore"
+	"github.com/keyproject/kpp/consumers/ingest"
 	"github.com/keyproject/kpp/consumers/rating"
 	"github.com/keyproject/kpp/consumers/rollup"
 	"github.com/keyproject/kpp/consumers/schedule"
@@ -47,12 +50,37 @@ func (f scheduleFlags) config(rules rating.Rules, log *slog.Logger) (schedule.Co
 	}, nil
 }
 
+// reviewWaitFlags bound how long a review waits for ingest; see
+// docs/schedule.md.
+type reviewWaitFlags struct {
+	ReviewWaitIngest time.Duration `name:"review-wait-ingest" env:"KPP_REVIEW_WAIT_INGEST" default:"10m" help:"Before a review, wait at most this long for ingest to store every update received until the review started, so that none is counted missing; the review fails (and is caught up later) if ingest is still behind. 0: do not wait."`
+}
+
+// waiter returns the wait before a review for ingest's durable consumer,
+// or nil when it is off.
+func (f reviewWaitFlags) waiter(js jetstream.JetStream, durable string, log *slog.Logger) func(context.Context) error {
+	if f.ReviewWaitIngest <= 0 {
+		return nil
+	}
+	return func(ctx context.Context) error {
+		_, err := ingest.WaitCaughtUp(ctx, js, ingest.CatchUp{Durable: durable, Timeout: f.ReviewWaitIngest, Logger: log})
+		return err
+	}
+}
+
 // reviewJob computes a review with rollup.Run for the scheduler, which
-// records the run in rollup_runs and publishes its summary. A period before
-// any project was registered (a new installation catching up) is an empty
-// review, not a failure: the run is recorded with no rows.
-func reviewJob(st *chstore.Store, rules rating.Rules, log *slog.Logger) schedule.Job {
+// records the run in rollup_runs and publishes its summary. It first calls
+// wait (unless nil): ingest must have stored what was received before the
+// review started. A period before any project was registered (a new
+// installation catching up) is an empty review, not a failure: the run is
+// recorded with no rows.
+func reviewJob(st *chstore.Store, rules rating.Rules, log *slog.Logger, wait func(context.Context) error) schedule.Job {
 	return func(ctx context.Context, r schedule.Request) (schedule.Result, error) {
+		if wait != nil {
+			if err := wait(ctx); err != nil {
+				return schedule.Result{}, err
+			}
+		}
 		sum, err := rollup.Run(ctx, st, r.Period, rules, rollup.RunOptions{RunID: r.RunID, Now: r.Now})
 		if errors.Is(err, rollup.ErrNoProjects) {
 			log.Info("no project registered before the cut-off: nothing to review", "kind", r.Period.Kind, "period", r.Period.Key(), "run_id", r.RunID)
@@ -60,6 +88,10 @@ func reviewJob(st *chstore.Store, rules rating.Rules, log *slog.Logger) schedule
 		}
 		if err != nil {
 			return schedule.Result{}, err
+		}
+		if sum.DropErr != nil {
+			log.Warn("review stored; the rows of its earlier runs are left for the next run to drop", "kind", r.Period.Kind,
+				"period", r.Period.Key(), "run_id", r.RunID, "error", sum.DropErr)
 		}
 		return schedule.Result{
 			Rows: int64(sum.RowsWritten()), Projects: sum.Projects, Reported: sum.Reported,

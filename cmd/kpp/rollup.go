@@ -22,9 +22,11 @@ type rollupKindCmd struct {
 	chFlags
 	clientNATSFlags
 	rulesFlags
-	Period string `name:"period" help:"The period to compute: 2025-W39 (weekly), 2025-09-D2 (dekad) or 2025-09 (monthly)."`
-	From   string `name:"from" help:"Backfill: first period of a range (with --to); shows a progress bar."`
-	To     string `name:"to" help:"Backfill: last period of the range, inclusive."`
+	reviewWaitFlags
+	Durable string `name:"durable" env:"KPP_INGEST_DURABLE" default:"kpp-ingest" help:"Ingest's durable consumer, whose progress the review waits for (--review-wait-ingest)."`
+	Period  string `name:"period" help:"The period to compute: 2025-W39 (weekly), 2025-09-D2 (dekad) or 2025-09 (monthly)."`
+	From    string `name:"from" help:"Backfill: first period of a range (with --to); shows a progress bar."`
+	To      string `name:"to" help:"Backfill: last period of the range, inclusive."`
 }
 
 // Run computes one period, or every period of a range, and records each
@@ -69,7 +71,7 @@ func (c *rollupKindCmd) Run(ctx context.Context, e *env, kctx *kong.Context) err
 		return err
 	}
 	defer nc.Close()
-	s, err := schedule.New(nc.js, st, reviewJob(st, rules, e.log), schedule.Config{Rules: rules.JSON(), Logger: e.log})
+	s, err := schedule.New(nc.js, st, reviewJob(st, rules, e.log, c.reviewWaitFlags.waiter(nc.js, c.Durable, e.log)), schedule.Config{Rules: rules.JSON(), Logger: e.log})
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -20,9 +19,11 @@ type serveCmd struct {
 	chFlags
 	rulesFlags
 	scheduleFlags
+	reviewWaitFlags
 
 	HTTPListen string `name:"http-listen" env:"KPP_HTTP_LISTEN" default:"127.0.0.1:8080" help:"Address of the web server: the reports (/, /reports/…), the departments' intake (/intake/, /api/v1/), /healthz and /metrics (Prometheus). Empty disables it."`
 	intakeFlags
+	reportFlags
 
 	BatchSize     int           `name:"batch-size" env:"KPP_INGEST_BATCH_SIZE" default:"5000" help:"Most rows written by one ClickHouse insert (and held unacknowledged by this replica)."`
 	FlushInterval time.Duration `name:"flush-interval" env:"KPP_INGEST_FLUSH_INTERVAL" default:"500ms" help:"How long a partial batch waits for more messages before it is written."`
@@ -75,14 +76,14 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
-	sched, err := schedule.New(nc.js, st, reviewJob(st, rules, e.log), scfg)
+	sched, err := schedule.New(nc.js, st, reviewJob(st, rules, e.log, c.reviewWaitFlags.waiter(nc.js, c.Durable, e.log)), scfg)
 	if err != nil {
 		return fmt.Errorf("schedule: %w", err)
 	}
 
 	var srv *webServer
 	if c.HTTPListen != "" {
-		if srv, err = startWeb(ctx, c.HTTPListen, st, nc, c.intakeFlags, in, e.log); err != nil {
+		if srv, err = startWeb(ctx, c.HTTPListen, st, nc, c.intakeFlags, c.reportFlags, in, e.log); err != nil {
 			return err
 		}
 	}
@@ -113,9 +114,11 @@ func wrap(component string, err error) error {
 
 // embeddedUsers turns on the embedded NATS server's authorization when the
 // departments file has departments with NATS users: each may publish only
-// on its own subjects, and kpp serve connects as the service user with
-// KPP_NATS_PASSWORD (or, when unset, a password made for this run, which
-// only this process knows). See docs/security.md.
+// on its own subjects, and kpp serve connects as the service user
+// kpp-service with KPP_NATS_PASSWORD or, when that is unset, the password
+// in <data-dir>/nats-service.secret (made at the first such start, mode
+// 0600). The server keeps only its bcrypt hash; the operator's commands on
+// this machine read the file to sign in. See docs/security.md.
 func (c *serveCmd) embeddedUsers(e *env) ([]*server.User, string, error) {
 	if c.NATSURL != "" {
 		return nil, "", nil
@@ -128,16 +131,15 @@ func (c *serveCmd) embeddedUsers(e *env) ([]*server.User, string, error) {
 	if err != nil || len(ds) == 0 {
 		return nil, "", err
 	}
-	pw := os.Getenv("KPP_NATS_PASSWORD")
-	if pw == "" {
-		if pw, _, err = natsauth.NewPassword(); err != nil {
-			return nil, "", err
-		}
-		e.log.Info("embedded NATS authorization on; the service password was made for this run (set KPP_NATS_PASSWORD to let other kpp commands connect as kpp-service)", "departments", len(ds))
-	}
-	users, err := natsauth.Users(natsauth.Config{Departments: ds, ServicePassword: pw})
+	pw, err := lookupServicePassword(c.DataDir, true)
 	if err != nil {
 		return nil, "", err
 	}
-	return users, pw, nil
+	e.log.Info("embedded NATS authorization on: departments publish as their own users; kpp serve and the operator's commands sign in as "+natsauth.DefaultServiceUser,
+		"departments", len(ds), "service_password_from", pw.source)
+	users, err := natsauth.Users(natsauth.Config{Departments: ds, ServicePassword: pw.password})
+	if err != nil {
+		return nil, "", err
+	}
+	return users, pw.password, nil
 }

@@ -26,8 +26,16 @@ type webServer struct {
 	url string
 }
 
-func startWeb(ctx context.Context, listen string, st *chstore.Store, nc *natsConn, f intakeFlags, in *ingest.Ingester, log *slog.Logger) (*webServer, error) {
-	reports, err := report.NewHandler(st, report.Config{Logger: log})
+func startWeb(ctx context.Context, listen string, st *chstore.Store, nc *natsConn, f intakeFlags, rf reportFlags, in *ingest.Ingester, log *slog.Logger) (*webServer, error) {
+	key, err := readSessionKey(f.SessionKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	rcfg, err := rf.config(key, f.SecureCookies, log)
+	if err != nil {
+		return nil, err
+	}
+	reports, err := report.NewHandler(st, rcfg)
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,9 @@ const analystsDoc = "../../docs/analysts.md"
 var (
 	sqlBlock  = regexp.MustCompile("(?s)```sql\n(.*?)```")
 	queryName = regexp.MustCompile(`(?m)^-- name: ([a-z0-9-]+)\s*$`)
+	// reviewTable finds a review table read directly: its rows are those of
+	// every run, the board only those of the current run.
+	reviewTable = regexp.MustCompile(`\bdispatch_(projects|totals|milestones|reporting)\b`)
 )
 
 // docQuery is one ```sql block of the page.
@@ -63,6 +66,9 @@ func docQueries(t *testing.T) []docQuery {
 		}
 		if !strings.Contains(stmts[0], "ORDER BY") {
 			t.Errorf("%s:%d (%s): no ORDER BY; the order of the rows must be explicit, the same on every ClickHouse version", analystsDoc, line, n[1])
+		}
+		if reviewTable.MatchString(stmts[0]) && !strings.Contains(stmts[0], "review_current") {
+			t.Errorf("%s:%d (%s): reads a review table without review_current; filter on run_id IN (SELECT run_id FROM review_current), or read the review_* views", analystsDoc, line, n[1])
 		}
 		out = append(out, docQuery{name: n[1], line: line, sql: stmts[0]})
 	}
@@ -571,20 +577,22 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 	insert(ctx, t, conn, "dispatch_projects", projectCols, append(boardRows, weekly...))
 
 	totals := [][]any{
-		{"monthly", "2025-09", "all", "", "", uint32(4), uint32(3), uint32(1), uint32(1), uint32(1), uint32(1), uint32(1), uint32(1), d("20706.76"), d("20706.76"), d("151858.83"), d("191540"), dp("79.28"), d("75"), dp("4.28"), uint16(0), now},
-		{"monthly", "2025-09", "department", "qy-nyj", "庆元县能源局", uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), uint32(0), uint32(0), d("16548.15"), d("16548.15"), d("114981.1"), d("148540"), dp("77.41"), d("75"), dp("2.41"), uint16(2), now},
-		{"monthly", "2025-09", "department", "ls-jtj", "丽水市交通运输局", uint32(1), uint32(1), uint32(0), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), d("4100"), d("4100"), d("34352"), d("40000"), dp("85.88"), d("75"), dp("10.88"), uint16(1), now},
-		{"monthly", "2025-09", "department", "qy-jtj", "庆元县交通运输局", uint32(2), uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), uint32(1), d("58.61"), d("58.61"), d("2525.73"), d("3000"), dp("72.85"), d("75"), dp("-2.15"), uint16(3), now},
-		{"monthly", "2025-09", "region", "丽水市庆元县", "丽水市庆元县", uint32(3), uint32(2), uint32(1), uint32(0), uint32(1), uint32(1), uint32(0), uint32(1), d("16606.76"), d("16606.76"), d("117506.83"), d("151540"), dp("77.32"), d("75"), dp("2.32"), uint16(2), now},
-		{"monthly", "2025-09", "region", "丽水市", "丽水市", uint32(1), uint32(1), uint32(0), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), d("4100"), d("4100"), d("34352"), d("40000"), dp("85.88"), d("75"), dp("10.88"), uint16(1), now},
-		{"monthly", "2025-09", "category", "transport", "交通", uint32(3), uint32(2), uint32(1), uint32(1), uint32(0), uint32(1), uint32(1), uint32(1), d("4158.61"), d("4158.61"), d("36877.73"), d("43000"), dp("80.99"), d("75"), dp("5.99"), uint16(1), now},
+		{"monthly", "2025-09", "all", "", "", uint32(4), uint32(3), uint32(1), uint32(1), uint32(1), uint32(1), uint32(1), uint32(1), d("20706.76"), d("20706.76"), d("151858.83"), d("191540"), dp("79.28"), d("75"), dp("4.28"), uint16(0), now, "run-monthly"},
+		{"monthly", "2025-09", "department", "qy-nyj", "庆元县能源局", uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), uint32(0), uint32(0), d("16548.15"), d("16548.15"), d("114981.1"), d("148540"), dp("77.41"), d("75"), dp("2.41"), uint16(2), now, "run-monthly"},
+		{"monthly", "2025-09", "department", "ls-jtj", "丽水市交通运输局", uint32(1), uint32(1), uint32(0), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), d("4100"), d("4100"), d("34352"), d("40000"), dp("85.88"), d("75"), dp("10.88"), uint16(1), now, "run-monthly"},
+		{"monthly", "2025-09", "department", "qy-jtj", "庆元县交通运输局", uint32(2), uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), uint32(1), d("58.61"), d("58.61"), d("2525.73"), d("3000"), dp("72.85"), d("75"), dp("-2.15"), uint16(3), now, "run-monthly"},
+		{"monthly", "2025-09", "region", "丽水市庆元县", "丽水市庆元县", uint32(3), uint32(2), uint32(1), uint32(0), uint32(1), uint32(1), uint32(0), uint32(1), d("16606.76"), d("16606.76"), d("117506.83"), d("151540"), dp("77.32"), d("75"), dp("2.32"), uint16(2), now, "run-monthly"},
+		{"monthly", "2025-09", "region", "丽水市", "丽水市", uint32(1), uint32(1), uint32(0), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), d("4100"), d("4100"), d("34352"), d("40000"), dp("85.88"), d("75"), dp("10.88"), uint16(1), now, "run-monthly"},
+		{"monthly", "2025-09", "category", "transport", "交通", uint32(3), uint32(2), uint32(1), uint32(1), uint32(0), uint32(1), uint32(1), uint32(1), d("4158.61"), d("4158.61"), d("36877.73"), d("43000"), dp("80.99"), d("75"), dp("5.99"), uint16(1), now, "run-monthly"},
 	}
-	insert(ctx, t, conn, "dispatch_totals", []string{"kind", "period", "dimension", "key", "label", "projects", "reported", "missing", "late",
+	totalCols := []string{"kind", "period", "dimension", "key", "label", "projects", "reported", "missing", "late",
 		"green", "yellow", "red", "unrated", "period_completed_wan", "month_completed_wan", "ytd_completed_wan", "annual_plan_wan",
-		"completion_pct", "time_progress_pct", "gap_pp", "rank", "computed_at"}, totals)
+		"completion_pct", "time_progress_pct", "gap_pp", "rank", "computed_at", "run_id"}
+	insert(ctx, t, conn, "dispatch_totals", totalCols, totals)
 
-	insert(ctx, t, conn, "dispatch_reporting", []string{"kind", "period", "report_period", "project_id", "name_zh", "department_id",
-		"department_name", "status", "deadline", "first_received_at", "days_late", "computed_at", "run_id"}, [][]any{
+	reportingCols := []string{"kind", "period", "report_period", "project_id", "name_zh", "department_id",
+		"department_name", "status", "deadline", "first_received_at", "days_late", "computed_at", "run_id"}
+	reporting := [][]any{
 		{"monthly", "2025-09", "2025-09", "qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "qy-nyj", "庆元县能源局", "on_time", at("2025-10-06 00:00:00"), tp(at("2025-10-03 11:02:00")), int32(0), now, "run-monthly"},
 		{"monthly", "2025-09", "2025-09", "lishui-airport", "丽水机场", "ls-jtj", "丽水市交通运输局", "late", at("2025-10-06 00:00:00"), tp(at("2025-10-08 10:00:00")), int32(3), now, "run-monthly"},
 		{"monthly", "2025-09", "2025-09", "mengyang-rural-road", "濛杨线农村公路改造提升工程", "qy-jtj", "庆元县交通运输局", "missing", at("2025-10-06 00:00:00"), (*time.Time)(nil), int32(15), now, "run-monthly"},
@@ -592,16 +600,19 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 		{"monthly", "2025-08", "2025-08", "qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "qy-nyj", "庆元县能源局", "on_time", at("2025-09-06 00:00:00"), tp(at("2025-09-02 15:36:00")), int32(0), now, "run-monthly-2025-08"},
 		{"monthly", "2025-08", "2025-08", "mengyang-rural-road", "濛杨线农村公路改造提升工程", "qy-jtj", "庆元县交通运输局", "on_time", at("2025-09-06 00:00:00"), tp(at("2025-09-03 10:00:00")), int32(0), now, "run-monthly-2025-08"},
 		{"monthly", "2025-08", "2025-08", "yilongqing-expressway-qingyuan", "义龙庆高速公路庆元段", "qy-jtj", "庆元县交通运输局", "missing", at("2025-09-06 00:00:00"), (*time.Time)(nil), int32(1), now, "run-monthly-2025-08"},
-	})
-	insert(ctx, t, conn, "dispatch_milestones", []string{"kind", "period", "project_id", "name_zh", "department_id", "department_name",
-		"milestone_id", "title", "alert", "status", "planned_date", "forecast_date", "prev_forecast_date", "days", "computed_at", "run_id"}, [][]any{
+	}
+	insert(ctx, t, conn, "dispatch_reporting", reportingCols, reporting)
+	milestoneCols := []string{"kind", "period", "project_id", "name_zh", "department_id", "department_name",
+		"milestone_id", "title", "alert", "status", "planned_date", "forecast_date", "prev_forecast_date", "days", "computed_at", "run_id"}
+	milestones := [][]any{
 		{"weekly", "2025-W41", "lishui-airport", "丽水机场", "ls-jtj", "丽水市交通运输局", "opened-to-flights", "通航", "overdue", "in_progress",
 			tp(date("2025-06-30")), tp(date("2025-12-28")), tp(date("2025-10-31")), int32(104), at("2025-10-13 07:00:00"), "run-weekly"},
 		{"weekly", "2025-W41", "lishui-airport", "丽水机场", "ls-jtj", "丽水市交通运输局", "opened-to-flights", "通航", "slipped", "in_progress",
 			tp(date("2025-06-30")), tp(date("2025-12-28")), tp(date("2025-10-31")), int32(58), at("2025-10-13 07:00:00"), "run-weekly"},
 		{"weekly", "2025-W41", "qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "qy-nyj", "庆元县能源局", "main-works", "抽蓄主体工程", "due", "in_progress",
 			tp(date("2025-10-20")), (*time.Time)(nil), (*time.Time)(nil), int32(8), at("2025-10-13 07:00:00"), "run-weekly"},
-	})
+	}
+	insert(ctx, t, conn, "dispatch_milestones", milestoneCols, milestones)
 	var deadlines [][]any
 	for _, m := range []string{"2025-06", "2025-07", "2025-08", "2025-09"} {
 		p, err := schema.ParsePeriod(m)
@@ -614,12 +625,52 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 	}
 	insert(ctx, t, conn, "reporting_deadlines", []string{"month", "month_start", "last_day", "deadline", "day", "working_days",
 		"holidays", "workdays", "run_id", "written_at"}, deadlines)
+	// The runs whose rows are the boards (review_current), and a run that
+	// failed after writing some rows, which no query of the page shows.
+	failed := append(append([]any{}, weekly[0][:len(weekly[0])-1]...), "run-weekly-1")
+	failed[len(failed)-3] = "newly_red" // review-changes would list it twice
+	insert(ctx, t, conn, "dispatch_projects", projectCols, [][]any{failed})
+	// The rows a failed run of 2025-09 (run-monthly-0, started, never
+	// complete) left in every review table, and the weekly milestone alerts
+	// run-weekly-1 left: a query or view reading dispatch_* without
+	// review_current counts them twice.
+	period := func(p string) func([]any) bool { return func(r []any) bool { return r[1] == p } }
+	insert(ctx, t, conn, "dispatch_projects", projectCols, leftovers(boardRows, "run-monthly-0", period("2025-09")))
+	insert(ctx, t, conn, "dispatch_totals", totalCols, leftovers(totals, "run-monthly-0", period("2025-09")))
+	insert(ctx, t, conn, "dispatch_reporting", reportingCols, leftovers(reporting, "run-monthly-0", period("2025-09")))
+	insert(ctx, t, conn, "dispatch_milestones", milestoneCols, leftovers(milestones, "run-weekly-1", period("2025-W41")))
+	insert(ctx, t, conn, "review_runs", []string{"kind", "period", "run_id", "state", "started_ns", "at"}, [][]any{
+		{"monthly", "2025-07", "run-monthly-2025-07", "started", uint64(at("2025-08-06 07:00:00").UnixNano()), at("2025-08-06 07:00:00")},
+		{"monthly", "2025-07", "run-monthly-2025-07", "complete", uint64(at("2025-08-06 07:00:00").UnixNano()), at("2025-08-06 07:00:02")},
+		{"monthly", "2025-08", "run-monthly-2025-08", "started", uint64(at("2025-09-06 07:00:00").UnixNano()), at("2025-09-06 07:00:00")},
+		{"monthly", "2025-08", "run-monthly-2025-08", "complete", uint64(at("2025-09-06 07:00:00").UnixNano()), at("2025-09-06 07:00:02")},
+		{"monthly", "2025-09", "run-monthly-0", "started", uint64(at("2025-10-06 06:50:00").UnixNano()), at("2025-10-06 06:50:00")},
+		{"monthly", "2025-09", "run-monthly", "started", uint64(at("2025-10-06 07:00:00").UnixNano()), at("2025-10-06 07:00:00")},
+		{"monthly", "2025-09", "run-monthly", "complete", uint64(at("2025-10-06 07:00:00").UnixNano()), at("2025-10-06 07:00:02")},
+		{"weekly", "2025-W41", "run-weekly-1", "started", uint64(at("2025-10-13 07:00:00").UnixNano()), at("2025-10-13 07:00:00")},
+		{"weekly", "2025-W41", "run-weekly", "started", uint64(at("2025-10-13 07:01:00").UnixNano()), at("2025-10-13 07:01:00")},
+		{"weekly", "2025-W41", "run-weekly", "complete", uint64(at("2025-10-13 07:01:00").UnixNano()), at("2025-10-13 07:01:01")},
+	})
 	insert(ctx, t, conn, "rollup_runs", []string{"run_id", "kind", "period", "trigger", "replica", "status", "error", "started_at",
 		"finished_at", "duration_ms", "rows", "green", "yellow", "red", "unrated", "rules"}, [][]any{
 		{"run-monthly", "monthly", "2025-09", "schedule", "kpp-1:4242", "ok", "", at("2025-10-06 07:00:00"), at("2025-10-06 07:00:02"), uint64(1830), uint64(17), uint32(1), uint32(1), uint32(1), uint32(1), `{"mode":"pp_gap"}`},
 		{"run-weekly-1", "weekly", "2025-W41", "schedule", "kpp-1:4242", "failed", "read projects: timeout", at("2025-10-13 07:00:00"), at("2025-10-13 07:00:30"), uint64(30000), uint64(0), uint32(0), uint32(0), uint32(0), uint32(0), `{"mode":"pp_gap"}`},
 		{"run-weekly", "weekly", "2025-W41", "catchup", "kpp-2:977", "ok", "", at("2025-10-13 07:01:00"), at("2025-10-13 07:01:01"), uint64(950), uint64(9), uint32(0), uint32(0), uint32(2), uint32(0), `{"mode":"pp_gap"}`},
 	})
+}
+
+// leftovers copies the rows keep accepts under another run id (the last
+// column of every review table's fixture rows).
+func leftovers(rows [][]any, runID string, keep func([]any) bool) [][]any {
+	var out [][]any
+	for _, r := range rows {
+		if keep(r) {
+			c := append([]any{}, r...)
+			c[len(c)-1] = runID
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // insert writes rows with one batch naming the columns (ClickHouse 18.16

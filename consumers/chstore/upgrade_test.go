@@ -2,6 +2,7 @@ package chstore_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,28 @@ import (
 // oldDatabase opens a database at the state before migration 3: the
 // statements of migrations 1 and 2 run and recorded, and reports stored
 // (one of them twice, as a redelivery may leave it before a merge).
+// applied runs migration m's statements whose conditions hold and records
+// it as applied, as chstore.Migrate does.
+func applied(t *testing.T, st *chstore.Store, m schema.Migration) {
+	t.Helper()
+	for _, s := range m.Steps() {
+		if s.When != "" && count(t, st, "SELECT toUInt64(("+s.When+"))") == 0 {
+			continue
+		}
+		exec(t, st, s.SQL)
+	}
+	b, err := st.Conn().PrepareBatch(context.Background(), "INSERT INTO schema_migrations (version, name, checksum, applied_at)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Append(uint32(m.Version), m.Name, m.Checksum(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func oldDatabase(t *testing.T) *chstore.Store {
 	t.Helper()
 	ctx := context.Background()
@@ -28,19 +51,7 @@ func oldDatabase(t *testing.T) *chstore.Store {
 	exec(t, st, `CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, checksum String, applied_at DateTime('Asia/Shanghai'))
 ENGINE = ReplacingMergeTree ORDER BY version`)
 	for _, m := range ms[:2] {
-		for _, stmt := range m.Statements() {
-			exec(t, st, stmt)
-		}
-		b, err := st.Conn().PrepareBatch(ctx, "INSERT INTO schema_migrations (version, name, checksum, applied_at)")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Append(uint32(m.Version), m.Name, m.Checksum(), time.Now()); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Send(); err != nil {
-			t.Fatal(err)
-		}
+		applied(t, st, m)
 	}
 	for _, seq := range []int{1, 2, 3, 3} {
 		insertReport(t, st, seq)
@@ -181,5 +192,87 @@ func TestNewDatabaseHasNoUnpartitionedLeftover(t *testing.T) {
 	}
 	if n := count(t, st, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE 'investment_reports_%'"); n != 0 {
 		t.Errorf("%d leftover investment_reports_* tables in a new database", n)
+	}
+}
+
+// Migration 6 rebuilds the review tables partitioned by run and wider,
+// keeps every stored review readable (its latest run becomes its current
+// run) and the monthly views working, and can run again after stopping
+// half-way.
+func TestUpgradeKeepsStoredReviewsReadable(t *testing.T) {
+	st := oldDatabase(t)
+	ctx := context.Background()
+	b, err := st.Conn().PrepareBatch(ctx, `INSERT INTO dispatch_projects (kind, period, project_id, completion_pct, computed_at, run_id)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct {
+		kind, period, project, pct string
+		at                         time.Time
+		run                        string
+	}{
+		{"monthly", "2025-09", "a", "1234567.89", time.Date(2025, 10, 6, 7, 0, 0, 0, time.UTC), "run-1"},
+		{"monthly", "2025-09", "b", "1.5", time.Date(2025, 10, 6, 7, 0, 0, 0, time.UTC), "run-1"},
+		{"weekly", "2025-W41", "a", "3", time.Date(2025, 10, 13, 7, 0, 0, 0, time.UTC), "run-2"},
+	} {
+		if err := b.Append(r.kind, r.period, r.project, r.pct, r.at, r.run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+	// Stop half-way through migration 6: dispatch_projects rebuilt, the
+	// other tables not yet.
+	ms, err := schema.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The database is at migration 2: apply the ones up to 5 as kpp would,
+	// then run migration 6 half-way.
+	var m6 schema.Migration
+	for _, m := range ms {
+		switch {
+		case m.Version > 2 && m.Version < 6:
+			applied(t, st, m)
+		case m.Version == 6:
+			m6 = m
+		}
+	}
+	for _, s := range m6.Steps() {
+		if s.When != "" && count(t, st, "SELECT toUInt64(("+s.When+"))") == 0 {
+			continue
+		}
+		exec(t, st, s.SQL)
+		if strings.HasPrefix(s.SQL, "RENAME TABLE dispatch_projects ") {
+			break
+		}
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatalf("running the migrations after migration 6 stopped half-way: %v", err)
+	}
+	for _, table := range []string{"dispatch_projects", "dispatch_totals", "dispatch_milestones", "dispatch_reporting"} {
+		if key := partitionKey(t, st, table); key != "(kind, period, run_id)" {
+			t.Errorf("%s partition key %q, want (kind, period, run_id)", table, key)
+		}
+		if n := count(t, st, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE ?", table+"_by_%"); n != 0 {
+			t.Errorf("%s: %d tables left from the rebuild", table, n)
+		}
+	}
+	if n := count(t, st, "SELECT count() FROM dispatch_monthly WHERE period = '2025-09' AND toString(completion_pct) = '1234567.89'"); n != 1 {
+		t.Errorf("dispatch_monthly has %d rows of the stored review's project a, want 1", n)
+	}
+	if n := count(t, st, "SELECT count() FROM review_current WHERE (kind = 'monthly' AND run_id = 'run-1') OR (kind = 'weekly' AND run_id = 'run-2')"); n != 2 {
+		t.Errorf("review_current has %d of the two stored reviews", n)
+	}
+	var typ string
+	if err := st.Conn().QueryRow(ctx, "SELECT type FROM system.columns WHERE database = currentDatabase() AND table = 'dispatch_totals' AND name = 'ytd_completed_wan'").Scan(&typ); err != nil {
+		t.Fatal(err)
+	}
+	if typ != "Decimal(38, 4)" {
+		t.Errorf("dispatch_totals.ytd_completed_wan is %s, want Decimal(38, 4)", typ)
+	}
+	if n := count(t, st, "SELECT count() FROM dispatch_projects"); n != 3 {
+		t.Errorf("dispatch_projects has %d rows after the upgrade, want the 3 it had", n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/keyproject/kpp/schema"
@@ -13,9 +14,11 @@ import (
 // item is one delivered message and what ingest made of it.
 type item struct {
 	msg       jetstream.Msg
-	seq       uint64    // sequence in KPP_UPDATES
-	delivered uint64    // how many times JetStream delivered it, this time included
-	received  time.Time // JetStream's time of storing it: decides lateness
+	seq       uint64     // sequence in KPP_UPDATES
+	delivered uint64     // how many times JetStream delivered it, this time included
+	received  time.Time  // JetStream's time of storing it, or an import's declared submission time: decides lateness
+	imported  *time.Time // an import's real arrival (JetStream's time of storing it); nil when not imported
+	importer  string     // who imported it; "" when not imported
 	subject   string
 	parts     schema.SubjectParts // from the subject; best effort when the subject is bad
 	payload   []byte
@@ -45,10 +48,9 @@ func (it *item) rule() schema.Rule {
 }
 
 // classify reads a message's metadata, subject and payload and checks it
-// against the schema and the owners. A project registration that passes
-// is recorded in owners at once, so that reports later in the same batch
-// count it.
-func classify(m jetstream.Msg, md *jetstream.MsgMetadata, owners schema.Owners) *item {
+// against the schema. Ownership is checked afterwards, by checkOwner, once
+// the owners of the projects registered in the same pull are settled.
+func classify(m jetstream.Msg, md *jetstream.MsgMetadata) *item {
 	it := &item{
 		msg:       m,
 		seq:       md.Sequence.Stream,
@@ -74,38 +76,73 @@ func classify(m jetstream.Msg, md *jetstream.MsgMetadata, owners schema.Owners) 
 		it.reject = asValidationError(err)
 		return it
 	}
+	if parts.Imported && !trustImport(it, m.Headers()) {
+		return it
+	}
 	if err := schema.CheckSubject(parts, ev); err != nil {
 		it.reject = asValidationError(err)
 		return it
 	}
-	if err := owners.CheckOwner(ev); err != nil {
-		it.reject = asValidationError(err)
-		return it
-	}
-	if p, ok := ev.(*schema.Project); ok {
-		owners.Register(p)
-	}
 	return it
 }
 
-// recheckOwner checks again an item rejected only because its project was
-// unknown, against owners that now include registrations stored by other
-// replicas. It reports whether the item is accepted now.
-func recheckOwner(it *item, owners schema.Owners) bool {
-	if it.ev == nil || it.rule() != schema.RuleUnknownProject {
+// trustImport takes the declared submission time and the importer of a
+// message that came on an import subject (kpp.v1._import.>, which only the
+// operator may publish to): received becomes the declared time, and the
+// real arrival is kept in imported. It reports false, with the item
+// rejected, when the headers are missing or do not make sense.
+func trustImport(it *item, h nats.Header) bool {
+	arrived := it.received
+	raw := h.Get(schema.HeaderSubmittedAt)
+	var declared time.Time
+	if raw != "" {
+		t, err := time.Parse(schema.SubmittedAtLayout, raw)
+		if err != nil {
+			it.reject = &schema.ValidationError{Errors: []schema.FieldError{{Field: "submitted_at", Value: raw, Rule: schema.RuleDate,
+				MessageZh: "报送时间格式不正确，应为 RFC 3339，如 2025-10-03T09:30:00+08:00",
+				MessageEn: "header " + schema.HeaderSubmittedAt + " is not an RFC 3339 time; expected e.g. 2025-10-03T09:30:00+08:00"}}}
+			return false
+		}
+		declared = t
+	}
+	by := h.Get(schema.HeaderImportedBy)
+	if err := schema.CheckImport(it.ev, declared, by, arrived); err != nil {
+		it.reject = asValidationError(err)
 		return false
 	}
-	if owners.CheckOwner(it.ev) != nil {
+	it.received = declared.In(schema.Location())
+	it.imported, it.importer = &arrived, strings.TrimSpace(by)
+	return true
+}
+
+// checkOwner rejects an accepted item whose department does not own its
+// project: a report for an unknown project or another department's, or a
+// registration of a project another department owns.
+func checkOwner(it *item, owners schema.Owners) {
+	if err := owners.CheckOwner(it.ev); err != nil {
+		it.reject = asValidationError(err)
+	}
+}
+
+// recheckOwner checks again an item rejected only because its project was
+// unknown or another department's, against owners read from the projects
+// bucket since. It reports whether the item is accepted now.
+func recheckOwner(it *item, owners schema.Owners) bool {
+	if it.ev == nil || (it.rule() != schema.RuleUnknownProject && it.rule() != schema.RuleNotOwner) {
+		return false
+	}
+	if _, ok := owners[it.ev.Project()]; !ok {
 		return false
 	}
 	it.reject = nil
-	return true
+	checkOwner(it, owners)
+	return it.accepted()
 }
 
 // looseParts takes what it can from a subject ParseSubject refused:
 // kpp.v1.<department>.<kind>.<project>, token by token.
 func looseParts(subject string) schema.SubjectParts {
-	toks := strings.Split(subject, ".")
+	toks := strings.Split(strings.Replace(subject, "._import.", ".", 1), ".")
 	var p schema.SubjectParts
 	if len(toks) > 2 {
 		p.Department = toks[2]

@@ -16,3 +16,15 @@ func SetAfterInsert(in *Ingester, f func(table string, rows int) error) { in.hoo
 
 // ErrCrash is returned by Run after a crash simulated by SetCrashAfterStore.
 var ErrCrash = errCrash
+
+// KnownOwner is the owner of project in the running in's copy of the
+// projects bucket ("" when it has none or in is not running).
+func KnownOwner(in *Ingester, project string) string {
+	r := in.cur.Load()
+	if r == nil {
+		return ""
+	}
+	r.ownersMu.Lock()
+	defer r.ownersMu.Unlock()
+	return r.owners[project]
+}

@@ -100,14 +100,14 @@ func (e *env) start(cfg ingest.Config, setup ...func(*ingest.Ingester)) *running
 }
 
 // publish publishes an event as producers do: on its subject, with its
-// event id as the message id.
+// message id (schema.MsgID).
 func (e *env) publish(ev schema.Event) *jetstream.PubAck {
 	e.t.Helper()
 	data, err := json.Marshal(ev)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return e.publishRaw(schema.Subject(ev), data, schema.EventID(ev))
+	return e.publishRaw(schema.Subject(ev), data, schema.MsgID(ev))
 }
 
 // publishRaw publishes raw bytes.

@@ -190,9 +190,8 @@ func TestRedeliveryAfterCrashBetweenInsertAndAck(t *testing.T) {
 }
 
 // TestReportForProjectRegisteredByAnotherReplica: a replica that has not
-// seen a registration (another replica stored it after this one loaded the
-// owners) looks again in ClickHouse before it rejects a report as being
-// for an unknown project.
+// seen a registration (another replica claimed the project in the projects
+// bucket after this one loaded the owners) takes the project's reports.
 func TestReportForProjectRegisteredByAnotherReplica(t *testing.T) {
 	e := newEnv(t)
 	run := e.start(fastConfig(t))
@@ -200,16 +199,13 @@ func TestReportForProjectRegisteredByAnotherReplica(t *testing.T) {
 	e.publish(project("fgj", "qingyuan-pumped-storage"))
 	testenv.Eventually(t, 10*time.Second, func() bool { return run.in.Stats().Total().Accepted == 1 }, "the registration was not stored")
 
-	// What another replica writes when it stores a registration.
+	// What another replica does when it accepts a registration.
 	ctx := context.Background()
-	b, err := e.st.Conn().PrepareBatch(ctx, "INSERT INTO project_registrations (event_id, project_id, revision, department_id, received_at, stream_seq, keep_rank, ingested_at)")
+	kv, err := e.js.KeyValue(ctx, schema.ProjectsBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Append("x", "lingxi-reservoir", uint32(1), "slj", time.Now(), uint64(1), uint64(1), time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Send(); err != nil {
+	if _, err := kv.Create(ctx, "lingxi-reservoir", []byte("slj")); err != nil {
 		t.Fatal(err)
 	}
 	e.publish(report("slj", "lingxi-reservoir", "2025-09", 1, "10", "10"))

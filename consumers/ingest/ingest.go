@@ -24,7 +24,11 @@
 // however much is stored; those events are counted as duplicates and not
 // written again. Collecting the next batch overlaps storing the last one.
 // Several Ingesters (replicas, in one process or many) may share the
-// durable consumer.
+// durable consumer. Who owns a project is decided once for all of them,
+// in the key-value bucket schema.ProjectsBucket: the first registration
+// claims the project with a create-if-absent, a registration by another
+// department is dead-lettered naming the owner, and only an administrator
+// moves a project afterwards ([TransferProject]).
 package ingest
 
 import (
@@ -39,13 +43,14 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/nats-io/nats.go/jetstream"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/keyproject/kpp/consumers/chstore"
 	"github.com/keyproject/kpp/schema"
 )
 
-// ownerWriters is how many owners putOwners writes at a time.
+// ownerWriters is how many owners are claimed or read in the projects
+// bucket at a time, so that registering a province's projects does not
+// wait for one round trip after another.
 const ownerWriters = 32
 
 // minFetchWait is the shortest pull worth sending; with less time left
@@ -64,7 +69,8 @@ type Ingester struct {
 	mu    sync.Mutex
 	stats Stats
 
-	hooks hooks // nil functions outside tests
+	hooks hooks               // nil functions outside tests
+	cur   atomic.Pointer[run] // the run in progress, for tests
 }
 
 // hooks let tests stop the ingester at chosen points.
@@ -185,14 +191,20 @@ type run struct {
 	conn driver.Conn
 	cons jetstream.Consumer
 	kv   jetstream.KeyValue
-	// owners is shared by the collecting and the storing goroutine.
+	// owners is a copy of the projects bucket, shared by the collecting and
+	// the storing goroutine and kept up to date by watch.
 	ownersMu sync.Mutex
 	owners   schema.Owners
+	watch    *ownerWatch
+	// legacy holds the owners ClickHouse stores of projects that had no
+	// key in the bucket at start; read only after start.
+	legacy schema.Owners
 }
 
 // Run creates the streams and the durable consumer if they are missing,
-// loads the project owners from ClickHouse (waiting for ClickHouse if it
-// is not up yet) and ingests until ctx is cancelled. Then it lets the pull
+// loads the project owners from the projects bucket (claiming there the
+// projects ClickHouse holds that the bucket lacks, waiting for ClickHouse
+// if it is not up yet) and ingests until ctx is cancelled. Then it lets the pull
 // in progress end (at most FlushInterval), writes the batch it holds
 // (within ShutdownGrace) or hands it back to JetStream, and returns nil.
 // It returns an error when it cannot start or when the NATS connection is
@@ -203,7 +215,13 @@ func (in *Ingester) Run(ctx context.Context) error {
 	}
 	defer in.running.Store(false)
 
-	r := &run{Ingester: in, conn: in.store.Conn()}
+	r := &run{Ingester: in, conn: in.store.Conn(), owners: schema.Owners{}}
+	in.cur.Store(r)
+	defer func() {
+		if r.watch != nil {
+			r.watch.stop()
+		}
+	}()
 	if err := r.start(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -232,11 +250,26 @@ func (r *run) start(ctx context.Context) error {
 	if r.kv, err = r.js.KeyValue(ctx, schema.ProjectsBucket); err != nil {
 		return fmt.Errorf("ingest: open key-value bucket %s: %w", schema.ProjectsBucket, err)
 	}
+	if r.watch, err = watchOwners(ctx, r.kv, &r.ownersMu, r.owners); err != nil {
+		return fmt.Errorf("ingest: load project owners: %w", err)
+	}
 	// ClickHouse may start after us: wait for it rather than fail.
-	return r.retry(ctx, "load project owners", 0, func(ctx context.Context) error {
-		owners, err := loadOwners(ctx, r.conn)
-		r.owners = owners
-		return err
+	return r.retry(ctx, "load project owners", 0, func(actx context.Context) error {
+		stored, err := loadOwners(actx, r.conn)
+		if err != nil {
+			return err
+		}
+		r.ownersMu.Lock()
+		for p := range r.owners {
+			delete(stored, p)
+		}
+		r.ownersMu.Unlock()
+		r.legacy = stored
+		if len(stored) > 0 {
+			r.log.Info("projects stored in ClickHouse without an owner in the projects bucket; each is claimed for its stored department when a message names it",
+				"projects", len(stored), "bucket", schema.ProjectsBucket)
+		}
+		return nil
 	})
 }
 
@@ -293,7 +326,7 @@ func (r *run) collect(ctx context.Context, batches chan<- heldBatch) error {
 			deadline = due
 		}
 		if wait := time.Until(deadline); wait >= minFetchWait {
-			got, err := r.fetch(r.cfg.BatchSize-len(batch), wait)
+			got, err := r.fetch(ctx, r.cfg.BatchSize-len(batch), wait)
 			if len(got) > 0 && due.IsZero() {
 				due = windowStart.Add(r.cfg.FlushInterval)
 			}
@@ -334,7 +367,8 @@ func (r *run) collect(ctx context.Context, batches chan<- heldBatch) error {
 // delivery order. The pull ends by the server's expiry, never by a client
 // timer or context: a pull cut short on the client would drop messages the
 // server already delivered, and they would come again only after AckWait.
-func (r *run) fetch(n int, wait time.Duration) ([]*item, error) {
+// ctx bounds only the claims of new projects (see settleOwners).
+func (r *run) fetch(ctx context.Context, n int, wait time.Duration) ([]*item, error) {
 	res, err := r.cons.Fetch(n, jetstream.FetchMaxWait(wait))
 	if err != nil {
 		return nil, fmt.Errorf("pull %d messages from %s/%s: %w", n, schema.UpdatesStream, r.cfg.Durable, err)
@@ -347,19 +381,72 @@ func (r *run) fetch(n int, wait time.Duration) ([]*item, error) {
 			_ = m.Term()
 			continue
 		}
-		r.ownersMu.Lock()
-		it := classify(m, md, r.owners)
-		r.ownersMu.Unlock()
+		items = append(items, classify(m, md))
+	}
+	pullErr := res.Error()
+	if err := r.settleOwners(ctx, items); err != nil {
+		r.nak(items)
+		return nil, err
+	}
+	for _, it := range items {
 		if !it.accepted() {
 			r.log.Info("message rejected", "subject", it.subject, "stream_seq", it.seq, "department_id", it.parts.Department,
 				"project_id", it.parts.Project, "rule", it.rule(), "reason", reasonEn(it.reject))
 		}
-		items = append(items, it)
 	}
-	if err := res.Error(); err != nil {
-		return items, fmt.Errorf("pull from %s/%s: %w", schema.UpdatesStream, r.cfg.Durable, err)
+	if pullErr != nil {
+		return items, fmt.Errorf("pull from %s/%s: %w", schema.UpdatesStream, r.cfg.Durable, pullErr)
 	}
 	return items, nil
+}
+
+// settleOwners checks the ownership of the classified items in order.
+// First the projects of the items that this replica knows no owner of are
+// claimed in the projects bucket: for the department ClickHouse stores as
+// the owner (a project registered before the bucket decided owners), else
+// for the department of the first registration of the project among the
+// items (a report alone claims nothing); then each item is checked
+// against the owners, so a registration of a project another department
+// owns is rejected (rule not_owner, naming the owner) and a report counts
+// a registration before it. Claims are retried until they succeed; when
+// ctx ends first, the items are not settled and an error is returned.
+func (r *run) settleOwners(ctx context.Context, items []*item) error {
+	claims := map[string]string{}
+	r.ownersMu.Lock()
+	for _, it := range items {
+		if !it.accepted() {
+			continue
+		}
+		project := it.ev.Project()
+		if _, known := r.owners[project]; known {
+			continue
+		}
+		if d, ok := r.legacy[project]; ok {
+			claims[project] = d
+		} else if _, first := claims[project]; !first && it.ev.Kind() == schema.KindProject {
+			claims[project] = it.ev.Department()
+		}
+	}
+	r.ownersMu.Unlock()
+	if len(claims) > 0 {
+		var owners schema.Owners
+		err := r.retry(ctx, "claim project owners", len(items), func(actx context.Context) (err error) {
+			owners, err = claimAll(actx, r.kv, claims)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		mergeOwners(&r.ownersMu, r.owners, owners)
+	}
+	r.ownersMu.Lock()
+	defer r.ownersMu.Unlock()
+	for _, it := range items {
+		if it.accepted() {
+			checkOwner(it, r.owners)
+		}
+	}
+	return nil
 }
 
 // flush stores the batch, retrying until it succeeds, then acks it. When
@@ -399,10 +486,7 @@ func (r *run) flush(ctx context.Context, batch []*item) error {
 		if err := r.publishDeadLetters(actx, batch); err != nil {
 			return err
 		}
-		if err := insertRejections(actx, r.conn, batch, time.Now()); err != nil {
-			return err
-		}
-		return r.putOwners(actx, batch)
+		return insertRejections(actx, r.conn, batch, time.Now())
 	})
 	if err != nil {
 		r.nak(batch)
@@ -417,37 +501,18 @@ func (r *run) flush(ctx context.Context, batch []*item) error {
 }
 
 // afterRefusals logs and counts the rows ClickHouse refused in the batch.
-// A refused project registration had been counted in the owners by
-// classify: its owner is taken again from ClickHouse, which did not store
-// it (and forgotten when ClickHouse has none).
-func (r *run) afterRefusals(ctx context.Context, batch []*item) error {
+// A refused project registration keeps the claim it made in the projects
+// bucket: the project stays its department's, which sends the
+// registration again, fixed.
+func (r *run) afterRefusals(_ context.Context, batch []*item) error {
 	var refused []*item
-	var projects []string
 	for _, it := range batch {
 		if it.refused {
 			refused = append(refused, it)
-			if p, ok := it.ev.(*schema.Project); ok {
-				projects = append(projects, p.ProjectID)
-			}
 		}
 	}
 	if len(refused) == 0 {
 		return nil
-	}
-	if len(projects) > 0 {
-		stored, err := loadOwners(ctx, r.conn)
-		if err != nil {
-			return err
-		}
-		r.ownersMu.Lock()
-		for _, p := range projects {
-			if d, ok := stored[p]; ok {
-				r.owners[p] = d
-			} else {
-				delete(r.owners, p)
-			}
-		}
-		r.ownersMu.Unlock()
 	}
 	for _, it := range refused {
 		r.log.Warn("ClickHouse refused a row; it is dead-lettered and the rest of the batch stored",
@@ -546,63 +611,35 @@ func (r *run) keepAlive(batch []*item) (stop func()) {
 	return func() { close(done); <-finished }
 }
 
-// recheckOwners gives the items rejected for an unknown project a second
-// chance against the owners stored in ClickHouse: another replica may have
-// registered the project meanwhile.
+// recheckOwners gives the items rejected for an unknown project, or for
+// another department's, a second chance against the projects bucket:
+// another replica may have claimed the project, or an administrator
+// transferred it, after this one checked them and before its watch said
+// so. A rejection for ownership is always the bucket's word.
 func (r *run) recheckOwners(ctx context.Context, batch []*item) error {
-	need := false
+	var projects []string
+	seen := map[string]bool{}
 	for _, it := range batch {
-		if it.rule() == schema.RuleUnknownProject {
-			need = true
-			break
+		if (it.rule() == schema.RuleUnknownProject || it.rule() == schema.RuleNotOwner) && !seen[it.ev.Project()] {
+			seen[it.ev.Project()] = true
+			projects = append(projects, it.ev.Project())
 		}
 	}
-	if !need {
+	if len(projects) == 0 {
 		return nil
 	}
-	fresh, err := loadOwners(ctx, r.conn)
+	fresh, err := lookupOwners(ctx, r.kv, projects)
 	if err != nil {
 		return err
 	}
+	mergeOwners(&r.ownersMu, r.owners, fresh)
 	for _, it := range batch {
-		if p, ok := it.ev.(*schema.Project); ok && it.accepted() {
-			fresh.Register(p)
-		}
 		if recheckOwner(it, fresh) {
-			r.log.Info("message accepted on second look: its project was registered by another replica",
+			r.log.Info("message accepted on second look: its project was claimed by another replica or transferred",
 				"subject", it.subject, "stream_seq", it.seq, "project_id", it.ev.Project())
 		}
 	}
-	r.ownersMu.Lock()
-	for p, d := range fresh {
-		r.owners[p] = d
-	}
-	r.ownersMu.Unlock()
 	return nil
-}
-
-// putOwners writes project id -> department id into the projects bucket
-// for every registration in the batch, so producers see the owner; up to
-// ownerWriters at a time, so that registering a province's projects does
-// not wait for one round trip after another.
-func (r *run) putOwners(ctx context.Context, batch []*item) error {
-	owner := map[string]string{} // the last registration of a project in the batch decides
-	for _, it := range batch {
-		if p, ok := it.ev.(*schema.Project); ok && it.accepted() {
-			owner[p.ProjectID] = p.DepartmentID
-		}
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(ownerWriters)
-	for project, dept := range owner {
-		g.Go(func() error {
-			if _, err := r.kv.Put(gctx, project, []byte(dept)); err != nil {
-				return fmt.Errorf("record owner of %s in %s: %w", project, schema.ProjectsBucket, err)
-			}
-			return nil
-		})
-	}
-	return g.Wait()
 }
 
 // ack acknowledges a stored batch and counts it.

@@ -193,13 +193,13 @@ const (
 	insertProjects = `INSERT INTO project_registrations (event_id, project_id, revision, name_zh, name_en, region, category, stage,
  department_id, department_name, total_investment_wan, plan_years, plan_annual_wan, plan_monthly_wan,
  milestone_ids, milestone_titles, milestone_planned, synthetic_fields, reported_by, source,
- received_at, stream_seq, keep_rank, ingested_at, responsible_unit, responsible_person, lead_official)`
+ received_at, stream_seq, keep_rank, ingested_at, imported_at, imported_by, responsible_unit, responsible_person, lead_official)`
 	insertInvestments = `INSERT INTO investment_reports (event_id, project_id, department_id, period, period_start, revision,
  month_completed_wan, ytd_completed_wan, since_start_completed_wan, physical_progress, problems, next_steps,
- correction_reason, reported_by, reported_at, source, received_at, stream_seq, keep_rank, ingested_at)`
+ correction_reason, reported_by, reported_at, source, received_at, stream_seq, keep_rank, ingested_at, imported_at, imported_by)`
 	insertMilestones = `INSERT INTO milestone_updates (event_id, project_id, department_id, milestone_id, revision, title, status,
  planned_date, forecast_date, actual_date, as_of, percent_complete, note, reported_by, source,
- received_at, stream_seq, keep_rank, ingested_at)`
+ received_at, stream_seq, keep_rank, ingested_at, imported_at, imported_by)`
 	insertRejected = `INSERT INTO rejected_updates (stream_seq, dlq_seq, subject, department_id, kind, project_id, event_id,
  rule, reason_en, reason_zh, errors, payload, received_at, rejected_at)`
 )
@@ -351,7 +351,7 @@ func appendProject(b driver.Batch, it *item, now time.Time) error {
 	return b.Append(it.eventID, p.ProjectID, uint32(p.Revision), p.NameZh, p.NameEn, p.Region, string(p.Category), string(p.Stage),
 		p.DepartmentID, p.DepartmentName, wanPtr(p.TotalInvestmentWan), years, annual, monthly,
 		ids, titles, planned, synthetic, p.ReportedBy, p.Source,
-		it.received, it.seq, keepRank(it.seq), now, p.ResponsibleUnit, p.ResponsiblePerson, p.LeadOfficial)
+		it.received, it.seq, keepRank(it.seq), now, it.imported, it.importer, p.ResponsibleUnit, p.ResponsiblePerson, p.LeadOfficial)
 }
 
 func appendInvestment(b driver.Batch, it *item, now time.Time) error {
@@ -363,7 +363,7 @@ func appendInvestment(b driver.Batch, it *item, now time.Time) error {
 	return b.Append(it.eventID, r.ProjectID, r.DepartmentID, r.Period, period.Start(), uint32(r.Revision),
 		r.MonthCompletedWan.Value, r.YTDCompletedWan.Value, wanPtr(r.SinceStartCompletedWan),
 		r.PhysicalProgress, r.Problems, r.NextSteps, r.CorrectionReason, r.ReportedBy, r.ReportedAt, r.Source,
-		it.received, it.seq, keepRank(it.seq), now)
+		it.received, it.seq, keepRank(it.seq), now, it.imported, it.importer)
 }
 
 func appendMilestone(b driver.Batch, it *item, now time.Time) error {
@@ -375,7 +375,7 @@ func appendMilestone(b driver.Batch, it *item, now time.Time) error {
 	}
 	return b.Append(it.eventID, m.ProjectID, m.DepartmentID, m.MilestoneID, uint32(m.Revision), m.Title, string(m.Status),
 		datePtr(m.PlannedDate), datePtr(m.ForecastDate), datePtr(m.ActualDate), mustDate(m.AsOf), pct, m.Note,
-		m.ReportedBy, m.Source, it.received, it.seq, keepRank(it.seq), now)
+		m.ReportedBy, m.Source, it.received, it.seq, keepRank(it.seq), now, it.imported, it.importer)
 }
 
 func appendRejected(b driver.Batch, it *item, now time.Time) error {

@@ -67,6 +67,13 @@ var fixtureProjects = []fixtureProject{
 		reason: "未下达年度计划，不评级"},
 }
 
+// fixtureDuties are what two projects' reports said (存在问题, 下步计划)
+// and who answers for them (责任单位, 责任人, 分管领导).
+var fixtureDuties = map[string][5]string{
+	"p-red-road":    {"征地拆迁滞后，资金未到位", "10月底前完成征地，争取专项债", "莲都区交通建设投资有限公司", "张建国", "李明"},
+	"p-yellow-park": {"设备采购延期", "加快设备进场", "龙泉市经济开发区管委会", "陈海", "周文"},
+}
+
 // fixtureBoard is the weekly board of 2025-W39.
 func fixtureBoard() *rollup.Board {
 	p, err := schema.ParseReviewPeriod(schema.ReviewWeekly, "2025-W39")
@@ -88,6 +95,9 @@ func fixtureBoard() *rollup.Board {
 			c := r.YTDCompletedWan.Div(*r.AnnualPlanWan).Shift(2).Round(2)
 			g := c.Sub(r.TimeProgressPct)
 			r.CompletionPct, r.GapPP = &c, &g
+		}
+		if d, ok := fixtureDuties[f.id]; ok {
+			r.Problems, r.NextSteps, r.ResponsibleUnit, r.ResponsiblePerson, r.LeadOfficial = d[0], d[1], d[2], d[3], d[4]
 		}
 		b.Projects = append(b.Projects, r)
 	}

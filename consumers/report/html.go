@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/keyproject/kpp/consumers/rating"
 	"github.com/keyproject/kpp/consumers/rollup"
@@ -25,6 +26,14 @@ var templateFiles embed.FS
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"f":   func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
 	"add": func(a, b float64) float64 { return a + b },
+	// dict passes a table and its class to the table template.
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	},
 }).ParseFS(templateFiles, "templates/*.html"))
 
 // link is a link on a page: a relative href (never to another site) and
@@ -36,6 +45,14 @@ type link struct {
 // htmlPage is what the review template draws.
 type htmlPage struct {
 	Title, Meta, Summary, Footer string
+	// TitleBlock is the printed head of the board: 编制单位, 期次, 数据截至,
+	// 计算时间.
+	TitleBlock []figure
+	// Command computes the review again; shown on screen, never printed.
+	Command string
+	// Stale says what arrived after the board was computed ("" when
+	// nothing did).
+	Stale string
 	// IndexHref and Links are set when the page is served over HTTP: the
 	// index of reports and the downloads of the same review.
 	IndexHref string
@@ -64,12 +81,23 @@ type htmlSection struct {
 	// write it, on the page of a large board (see LargeBoard).
 	Full     []link
 	Commands []string
+	// Print, when set, replaces Table on paper: a long list condensed to
+	// a paragraph per department.
+	Print []htmlLine
+}
+
+// htmlLine is a paragraph of a condensed list: a department and its
+// projects.
+type htmlLine struct {
+	Head, Text string
 }
 
 type htmlSub struct {
 	ID, Heading string
 	Note        string
 	Table       *htmlTable
+	// Print, when set, replaces Table on paper (see htmlSection.Print).
+	Print []htmlLine
 }
 
 // htmlTable is a table; its rows are produced as the template writes them,
@@ -88,6 +116,8 @@ type htmlRow struct {
 type htmlCell struct {
 	Text string
 	Num  bool
+	// NoWrap keeps a short label on one line.
+	NoWrap bool
 }
 
 // tableOf turns a display section into an HTML table (nil when empty).
@@ -110,7 +140,7 @@ func tableOf(s section) *htmlTable {
 func rowOf(s section, class string, cells []string) htmlRow {
 	row := htmlRow{Class: class, Cells: make([]htmlCell, len(cells))}
 	for j, c := range cells {
-		row.Cells[j] = htmlCell{Text: c, Num: j < len(s.numeric) && s.numeric[j]}
+		row.Cells[j] = htmlCell{Text: c, Num: j < len(s.numeric) && s.numeric[j], NoWrap: j < len(s.nowrap) && s.nowrap[j]}
 	}
 	return row
 }
@@ -196,7 +226,17 @@ type pageNav struct {
 // reading them is kept in *failed.
 func (r *Review) htmlPage(ctx context.Context, nav *pageNav, failed *error) (htmlPage, error) {
 	o := r.Overall
-	p := htmlPage{Title: r.Title(), Summary: r.Summary(), Footer: r.Footer()}
+	p := htmlPage{Title: r.Title(), Summary: r.Summary(), Footer: r.footerNote() + "。", Command: r.RecomputeCommand(),
+		Stale: r.StaleNote()}
+	issuer := r.Issuer
+	if issuer == "" {
+		issuer = "　　　　　　　　"
+	}
+	p.TitleBlock = []figure{{Label: "编制单位", Value: issuer}, {Label: "期次", Value: r.Period.Kind.Label() + " " + r.Period.Label()}}
+	if !r.Cutoff.IsZero() {
+		p.TitleBlock = append(p.TitleBlock, figure{Label: "数据截至", Value: minute(r.Cutoff)})
+	}
+	p.TitleBlock = append(p.TitleBlock, figure{Label: "计算时间", Value: minute(r.ComputedAt)})
 	if nav != nil {
 		p.IndexHref, p.Links = nav.index, nav.links
 	}
@@ -230,7 +270,7 @@ func (r *Review) htmlPage(ctx context.Context, nav *pageNav, failed *error) (htm
 	}
 	p.Trend = trendChart(r.Period.Year(), r.Trend)
 
-	boards := htmlSection{ID: "boards", Heading: "三、红黄榜"}
+	boards := htmlSection{ID: "boards", Heading: "三、红黄榜", Wide: true}
 	for _, st := range []rating.Status{rating.Red, rating.Yellow} {
 		s := r.statusListSpec(st)
 		boards.Subs = append(boards.Subs, htmlSub{ID: string(st), Heading: s.heading, Note: s.note,
@@ -249,18 +289,19 @@ func (r *Review) htmlPage(ctx context.Context, nav *pageNav, failed *error) (htm
 			return p, err
 		}
 		all = htmlSection{ID: "projects", Heading: "四、全部项目", Wide: true, Table: tableOf(projects),
-			Note: fmt.Sprintf("共%d个项目，按红、黄、绿、未评级排列，同一状态按差距从大到小。", r.ProjectCount())}
+			Note:  fmt.Sprintf("共%d个项目，按红、黄、绿、未评级排列，同一状态按差距从大到小。打印稿中红黄榜项目见三，绿榜和未评级项目按部门列出。", r.ProjectCount()),
+			Print: projectsByDepartment(projects)}
 	}
-	rankings := htmlSection{ID: "rankings", Heading: "五、排名", Note: "按投资完成率从高到低排列；无评级项目的分组排在最后。"}
+	rankings := htmlSection{ID: "rankings", Heading: "五、排名", Wide: true, Note: "按投资完成率从高到低排列；无评级项目的分组排在最后。"}
 	for _, s := range r.rankingSections() {
 		rankings.Subs = append(rankings.Subs, subOf(s.id, s))
 	}
-	reporting := htmlSection{ID: "reporting", Heading: "六、未报送与迟报", Subs: []htmlSub{
-		subOf("missing", r.missingSection()),
-		subOf("late", r.lateSection()),
-	}}
+	missing, late := subOf("missing", r.missingSection()), subOf("late", r.lateSection())
+	missing.Print = r.reportingByDepartment(rollup.ReportingMissing, "已逾期")
+	late.Print = r.reportingByDepartment(rollup.ReportingLate, "迟报")
+	reporting := htmlSection{ID: "reporting", Heading: "六、未报送与迟报", Wide: true, Subs: []htmlSub{missing, late}}
 	ms := r.milestoneSections()
-	milestones := htmlSection{ID: "milestones", Heading: "七、节点预警", Note: ms[0].note}
+	milestones := htmlSection{ID: "milestones", Heading: "七、节点预警", Wide: true, Note: ms[0].note}
 	for i, id := range []string{"overdue", "due", "slipped"} {
 		milestones.Subs = append(milestones.Subs, subOf("milestones-"+id, ms[i+1]))
 	}
@@ -311,3 +352,97 @@ func (r *Review) largeBoardSection(nav *pageNav) htmlSection {
 	}
 	return s
 }
+
+// projectsByDepartment condenses the green and unrated projects of the
+// projects table (a display section) for print: a row per department
+// with their names, the department with the most first. The red and yellow
+// projects are printed in full in 三、红黄榜.
+func projectsByDepartment(projects section) []htmlLine {
+	type dept struct {
+		name           string
+		green, unrated []string
+	}
+	var depts []*dept
+	index := map[string]*dept{}
+	for _, row := range projects.rows {
+		name, status := row[1], row[10]
+		if status != rating.Green.Label() && status != rating.Unrated.Label() {
+			continue
+		}
+		d, ok := index[name]
+		if !ok {
+			d = &dept{name: name}
+			index[name] = d
+			depts = append(depts, d)
+		}
+		if status == rating.Green.Label() {
+			d.green = append(d.green, row[0])
+		} else {
+			d.unrated = append(d.unrated, row[0])
+		}
+	}
+	if len(depts) == 0 {
+		return nil
+	}
+	sort.SliceStable(depts, func(i, j int) bool {
+		return len(depts[i].green)+len(depts[i].unrated) > len(depts[j].green)+len(depts[j].unrated)
+	})
+	var lines []htmlLine
+	for _, d := range depts {
+		var parts []string
+		if len(d.green) > 0 {
+			parts = append(parts, fmt.Sprintf("绿榜%d个：%s", len(d.green), joinNames(d.green)))
+		}
+		if len(d.unrated) > 0 {
+			parts = append(parts, fmt.Sprintf("未评级%d个：%s", len(d.unrated), joinNames(d.unrated)))
+		}
+		lines = append(lines, htmlLine{Head: d.name, Text: strings.Join(parts, "；")})
+	}
+	return lines
+}
+
+// reportingByDepartment condenses the missing or late reports for print: a
+// row per department with its projects, those of the same number of days
+// together: 项目甲、项目乙（已逾期23天）.
+func (r *Review) reportingByDepartment(s rollup.ReportingStatus, days string) []htmlLine {
+	var groups []DepartmentGroup
+	if s == rollup.ReportingMissing {
+		groups = r.MissingByDepartment()
+	} else {
+		index := map[string]int{}
+		for _, x := range r.ReportingWith(s) {
+			i, ok := index[x.DepartmentID]
+			if !ok {
+				i = len(groups)
+				index[x.DepartmentID] = i
+				groups = append(groups, DepartmentGroup{DepartmentID: x.DepartmentID, DepartmentName: x.DepartmentName})
+			}
+			groups[i].Rows = append(groups[i].Rows, x)
+		}
+	}
+	if len(groups) == 0 {
+		return nil
+	}
+	var lines []htmlLine
+	for _, g := range groups {
+		byDays := map[int][]string{}
+		var order []int
+		for _, x := range g.Rows {
+			if _, ok := byDays[x.DaysLate]; !ok {
+				order = append(order, x.DaysLate)
+			}
+			byDays[x.DaysLate] = append(byDays[x.DaysLate], x.NameZh)
+		}
+		sort.Sort(sort.Reverse(sort.IntSlice(order)))
+		var parts []string
+		for _, n := range order {
+			parts = append(parts, fmt.Sprintf("%s（%s%d天）", joinNames(byDays[n]), days, n))
+		}
+		lines = append(lines, htmlLine{Head: fmt.Sprintf("%s（%d个）", department(g.DepartmentName, g.DepartmentID), len(g.Rows)),
+			Text: strings.Join(parts, "；")})
+	}
+	return lines
+}
+
+// joinNames lists project names with the Chinese enumeration comma.
+func joinNames(names []string) string { return strings.Join(names, "、") }

@@ -153,9 +153,25 @@ func TestHTML(t *testing.T) {
 			t.Errorf("<h1> = %q", got)
 		}
 		style := textOf(findAll(doc, tag("style"))[0])
-		for _, want := range []string{"@page", "size: A4", "break-before: page", "table-header-group"} {
+		for _, want := range []string{"@page", "size: A4", "A4 landscape", "counter(page)", "table-header-group"} {
 			if !strings.Contains(style, want) {
 				t.Errorf("the style lacks %q (print layout)", want)
+			}
+		}
+		// The title block names the review and its cut-off; the command
+		// that computes it again is on screen only.
+		if got := textOf(findAll(doc, func(n *html.Node) bool { return n.Data == "table" && hasClass(n, "titleblock") })[0]); !strings.Contains(got, "期次") || !strings.Contains(got, "数据截至2025-09-29 00:00") {
+			t.Errorf("title block = %q", got)
+		}
+		for _, c := range findAll(doc, func(n *html.Node) bool { return hasClass(n, "command") }) {
+			for p := c; ; p = p.Parent {
+				if p == nil {
+					t.Errorf("command %q is printed", textOf(c))
+					break
+				}
+				if hasClass(p, "noprint") {
+					break
+				}
 			}
 		}
 	})

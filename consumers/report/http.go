@@ -24,6 +24,20 @@ type Config struct {
 	Logger *slog.Logger
 	// Timeout bounds the database work of one request. Default 30s.
 	Timeout time.Duration
+	// Accounts, when set, closes every page and download (all but
+	// /healthz) to anyone not signed in: a browser is sent to the sign-in
+	// page (/signin) and gets a session cookie; a script authenticates
+	// each request with HTTP Basic. kpp serve always sets it (unless
+	// --public-reports). Nil: the pages are open.
+	Accounts Accounts
+	// SessionKey signs the session cookies (32 bytes or more; the same on
+	// every replica). Default: a random key per handler (sign-ins end at
+	// restart).
+	SessionKey []byte
+	// SessionTTL is how long a sign-in lasts. Default 12h.
+	SessionTTL time.Duration
+	// SecureCookies marks the session cookie Secure (HTTPS).
+	SecureCookies bool
 }
 
 // DefaultTimeout is the default of Config.Timeout.
@@ -36,6 +50,9 @@ func (c Config) withDefaults() Config {
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
 	}
+	if c.SessionTTL == 0 {
+		c.SessionTTL = DefaultSessionTTL
+	}
 	return c
 }
 
@@ -44,6 +61,12 @@ func (c Config) Validate() error {
 	if c.Timeout < 0 {
 		return fmt.Errorf("%w: report handler timeout %s is negative; expected a positive duration such as 30s (0 means the default %s)",
 			ErrInvalidConfig, c.Timeout, DefaultTimeout)
+	}
+	if n := len(c.SessionKey); n > 0 && n < 32 {
+		return fmt.Errorf("%w: report session key has %d bytes; expected at least 32", ErrInvalidConfig, n)
+	}
+	if c.SessionTTL < 0 {
+		return fmt.Errorf("%w: report session lifetime %s is negative", ErrInvalidConfig, c.SessionTTL)
 	}
 	return nil
 }
@@ -62,6 +85,7 @@ type handler struct {
 //	GET /reports/{kind}/{period}        the review as a printable HTML page
 //	GET /reports/{kind}/{period}.{ext}  a download: csv, xlsx, md, txt (table) or html
 //	GET /healthz                        200 "ok" when ClickHouse answers a ping, else 503
+//	GET /signin, POST /signin, /signout with Config.Accounts: the sign-in (every other page needs it)
 //
 // kind is weekly, dekad or monthly; period is the key (2025-W39,
 // 2025-09-D2, 2025-09). A malformed key is 400; an unknown kind or format,
@@ -81,7 +105,14 @@ func NewHandler(st *chstore.Store, cfg Config) (http.Handler, error) {
 	mux.HandleFunc("GET /reports/{kind}/{file}", h.report)
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /", h.notFound)
-	return mux, nil
+	if cfg.Accounts == nil {
+		return mux, nil
+	}
+	a, err := newAuth(h, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return a.handler(mux), nil
 }
 
 // formatOfExt maps a download's extension to its format.
@@ -168,6 +199,12 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	rv, err := Open(ctx, h.st, p)
 	if errors.Is(err, rollup.ErrNotComputed) {
+		if at, empty, eerr := rollup.EmptyRun(ctx, h.st, p); eerr == nil && empty {
+			h.problem(w, r, http.StatusNotFound, "本期榜单为空",
+				fmt.Sprintf("%s %s（%s）已于%s计算：截至本期末未收到任何项目登记或报送，榜单为空。", p.Label(), kind.Label(), p.Key(), minute(at)),
+				fmt.Sprintf("kpp rollup %s --period %s", kind, p.Key()))
+			return
+		}
 		h.problem(w, r, http.StatusNotFound, "尚未计算",
 			fmt.Sprintf("%s %s（%s）尚无计算结果。", p.Label(), kind.Label(), p.Key()),
 			fmt.Sprintf("kpp rollup %s --period %s", kind, p.Key()))

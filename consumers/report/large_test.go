@@ -225,8 +225,8 @@ func TestOpenRendersAsLoad(t *testing.T) {
 	}
 	other.Close()
 	for _, f := range report.Formats() {
-		if err := closed.RenderContext(ctx, io.Discard, f); err == nil || !strings.Contains(err.Error(), "dispatch_projects") {
-			t.Errorf("%s with the store closed: %v, want an error reading dispatch_projects", f, err)
+		if err := closed.RenderContext(ctx, io.Discard, f); err == nil || !strings.Contains(err.Error(), "review_runs") {
+			t.Errorf("%s with the store closed: %v, want an error reading review_runs (the review's current run)", f, err)
 		}
 	}
 	if _, err := report.Open(ctx, st, schema.ReviewPeriod{}); err == nil {
@@ -320,8 +320,8 @@ func TestServedLargeBoard(t *testing.T) {
 		t.Fatal(err)
 	}
 	other.Close()
-	if err := closed.RenderContext(ctx, io.Discard, report.FormatHTML); err == nil || !strings.Contains(err.Error(), "dispatch_projects") {
-		t.Errorf("the page of a large board with the store closed: %v, want an error reading dispatch_projects", err)
+	if err := closed.RenderContext(ctx, io.Discard, report.FormatHTML); err == nil || !strings.Contains(err.Error(), "review_runs") {
+		t.Errorf("the page of a large board with the store closed: %v, want an error reading review_runs (the review's current run)", err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(get("/reports/monthly/2025-12.xlsx")))
 	if err != nil {

@@ -174,6 +174,11 @@ func TestCSV(t *testing.T) {
 		sameNumber(t, p.ProjectID+" 完成率", row["完成率(%)"], p.CompletionPct)
 		sameNumber(t, p.ProjectID+" 差距", row["差距(百分点)"], p.GapPP)
 	}
+	if road := projects[1]; road["项目编号"] != "p-red-road" || road["存在问题"] != "征地拆迁滞后，资金未到位" ||
+		road["下步计划"] != "10月底前完成征地，争取专项债" || road["责任单位"] != "莲都区交通建设投资有限公司" ||
+		road["责任人"] != "张建国" || road["分管领导"] != "李明" {
+		t.Errorf("road row = %v, want its problems, next steps and who answers for it", road)
+	}
 	if power := projects[4]; power["项目编号"] != "p-green-power" || power["本年累计(万元)"] != "80000.5" || power["完成率(%)"] != "80.00" ||
 		power["上次状态"] != "红" || power["变化"] != "摘牌" || power["报送月份"] != "2025-08" {
 		t.Errorf("power row = %v", power)
@@ -338,6 +343,23 @@ func TestKinds(t *testing.T) {
 		for _, want := range []string{"# " + c.title, c.column, c.progress, "kpp rollup " + string(c.kind) + " --period " + c.key} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s %s: markdown lacks %q", c.kind, c.key, want)
+			}
+		}
+		// No column heading twice in the CSV: a monthly review's period is
+		// its month, so 本月完成 is one column.
+		cr := csv.NewReader(bytes.NewReader(render(t, r, report.FormatCSV)[3:]))
+		cr.FieldsPerRecord = -1
+		records, err := cr.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range records {
+			seen := map[string]bool{}
+			for _, h := range rec {
+				if strings.HasSuffix(h, "(万元)") && seen[h] {
+					t.Errorf("%s %s: csv heading %q twice in %q", c.kind, c.key, h, rec)
+				}
+				seen[h] = true
 			}
 		}
 		if got := r.FileName(report.FormatCSV); got != "kpp-"+string(c.kind)+"-"+c.key+".csv" {

@@ -127,6 +127,12 @@ type Review struct {
 	Reporting []rollup.ReportingRow
 	// Trend is the year's investment by month, January first.
 	Trend []rollup.MonthAmount
+	// Issuer is the office that issues the board (编制单位), printed in the
+	// title block of the HTML page; left blank to fill in by hand when "".
+	Issuer string
+	// Arrived counts what was received after the review was computed (see
+	// [Review.StaleNote]); set by Load and Open.
+	Arrived rollup.Arrived
 
 	// st and outline are set by Open: the store the project rows and the
 	// on-time reporting rows are read from as they are rendered, and the
@@ -143,7 +149,11 @@ func Load(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) (*Revie
 	if err != nil {
 		return nil, fmt.Errorf("%s report: %w", p.Kind, err)
 	}
-	return New(b), nil
+	r := New(b)
+	if r.Arrived, err = rollup.ArrivedAfter(ctx, st, p, b.Cutoff); err != nil {
+		return nil, fmt.Errorf("%s report: %w", p.Kind, err)
+	}
+	return r, nil
 }
 
 // LoadMonthly reads the stored monthly review of a month; see [Load].
@@ -167,6 +177,9 @@ func Open(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) (*Revie
 	}
 	r := arrange(&o.Board)
 	r.st, r.outline = st, o
+	if r.Arrived, err = rollup.ArrivedAfter(ctx, st, p, o.Cutoff); err != nil {
+		return nil, fmt.Errorf("%s report: %w", p.Kind, err)
+	}
 	return r, nil
 }
 
@@ -627,6 +640,12 @@ func (r *Review) TimeProgressNote() string {
 // Footer says how time progress is computed, when the review was computed
 // and how to compute it again.
 func (r *Review) Footer() string {
+	return r.footerNote() + "。重新计算：" + r.RecomputeCommand()
+}
+
+// footerNote is the footer without the command: how time progress is
+// computed and when the review was computed.
+func (r *Review) footerNote() string {
 	s := r.TimeProgressNote() + "；"
 	if !r.Cutoff.IsZero() {
 		s += "数据截至" + r.Cutoff.In(schema.Location()).Format("2006-01-02 15:04") + "；"
@@ -635,7 +654,23 @@ func (r *Review) Footer() string {
 	if r.RunID != "" {
 		s += "（运行编号" + r.RunID + "）"
 	}
-	return s + fmt.Sprintf("。重新计算：kpp rollup %s --period %s", r.Period.Kind, r.Period.Key())
+	return s
+}
+
+// StaleNote says, when reports of the review's months arrived after it was
+// computed, how many and that a run again takes them, e.g.
+// 本榜计算后收到3条迟报、1条更正，未计入本榜；重新计算后计入。"" when none did.
+func (r *Review) StaleNote() string {
+	if r.Arrived.Total() == 0 {
+		return ""
+	}
+	return fmt.Sprintf("本榜计算后收到%d条迟报、%d条更正，未计入本榜；重新计算后计入。", r.Arrived.Late, r.Arrived.Corrections)
+}
+
+// RecomputeCommand is the command that computes the review again, e.g.
+// kpp rollup monthly --period 2025-09.
+func (r *Review) RecomputeCommand() string {
+	return fmt.Sprintf("kpp rollup %s --period %s", r.Period.Kind, r.Period.Key())
 }
 
 // reportPath is the path of a review below the handler's root, without an

@@ -33,6 +33,9 @@ type section struct {
 	wrap []int
 	// classes are, per row, the HTML class of the row ("" for none).
 	classes []string
+	// nowrap marks the columns of short labels (地区, 类别, 状态 …) that the
+	// printed page keeps on one line.
+	nowrap []bool
 }
 
 // Widths at which the free text of the terminal table wraps, in terminal
@@ -57,7 +60,16 @@ func (r *Review) displaySections(ctx context.Context) ([]section, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []section{projects, changed}
+	out := []section{projects}
+	for _, st := range []rating.Status{rating.Red, rating.Yellow} {
+		list, err := r.statusListSection(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		list.level = 2
+		out = append(out, list)
+	}
+	out = append(out, changed)
 	out = append(out, r.rankingSections()...)
 	out = append(out, r.missingSection(), r.lateSection())
 	out = append(out, r.milestoneSections()...)
@@ -70,7 +82,8 @@ func (r *Review) projectSection(ctx context.Context) (section, error) {
 		header: []string{"项目", "部门", "地区", "类别", r.periodWord() + "完成(万元)", "本年累计(万元)", "年度计划(万元)",
 			"完成率", "序时进度", "差距(百分点)", "状态", "变化", "原因"},
 		numeric: []bool{false, false, false, false, true, true, true, true, true, true, false, false, false},
-		wrap:    []int{nameWidth, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, reasonWidth}}
+		wrap:    []int{nameWidth, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, reasonWidth},
+		nowrap:  []bool{false, false, true, true, false, false, false, false, false, false, true, true, false}}
 	err := r.eachProject(ctx, rollup.ProjectSelection{}, func(p rollup.ProjectRow) error {
 		s.classes = append(s.classes, "s-"+string(p.Status))
 		s.rows = append(s.rows, []string{p.NameZh, department(p.DepartmentName, p.DepartmentID), p.Region,
@@ -83,16 +96,22 @@ func (r *Review) projectSection(ctx context.Context) (section, error) {
 }
 
 // projectDataHeader is the header of the CSV projects: exact numbers, more
-// columns than the display form.
+// columns than the display form. A monthly review's period is the month, so
+// its 本月完成 is given once; a weekly or ten-day review adds 本月完成 of the
+// report used (报送月份).
 func (r *Review) projectDataHeader() []string {
 	pw := r.periodWord()
-	return []string{"项目", "项目编号", "部门", "部门编号", "地区", "类别", "阶段", pw + "完成(万元)", "本月完成(万元)",
-		"本年累计(万元)", "年度计划(万元)", "完成率(%)", "序时进度(%)", "差距(百分点)", "状态", "原因", "上次状态", "变化",
-		"已报送", "报送月份", "报送版本", "逾期节点数", "最长逾期天数", "连续落后次数", "原因(英文)"}
+	h := []string{"项目", "项目编号", "部门", "部门编号", "地区", "类别", "阶段", pw + "完成(万元)"}
+	if r.Period.Kind != schema.ReviewMonthly {
+		h = append(h, "报送月份本月完成(万元)")
+	}
+	return append(h, "本年累计(万元)", "年度计划(万元)", "完成率(%)", "序时进度(%)", "差距(百分点)", "状态", "原因", "上次状态", "变化",
+		"已报送", "报送月份", "报送版本", "逾期节点数", "最长逾期天数", "连续落后次数", "原因(英文)",
+		"存在问题", "下步计划", "责任单位", "责任人", "分管领导")
 }
 
 // projectDataRow is a project's CSV row: empty cells for no value.
-func projectDataRow(p rollup.ProjectRow) []string {
+func (r *Review) projectDataRow(p rollup.ProjectRow) []string {
 	rp := ""
 	if p.ReportPeriod.Year != 0 {
 		rp = p.ReportPeriod.String()
@@ -101,12 +120,15 @@ func projectDataRow(p rollup.ProjectRow) []string {
 	if p.PrevStatus != "" {
 		prev = p.PrevStatus.Label()
 	}
-	return []string{p.NameZh, p.ProjectID, department(p.DepartmentName, p.DepartmentID), p.DepartmentID, p.Region,
-		schema.Category(p.Category).Label(), schema.Stage(p.Stage).Label(), exact(p.PeriodCompletedWan),
-		exact(p.MonthCompletedWan), exact(p.YTDCompletedWan), optExact(p.AnnualPlanWan), optExact(p.CompletionPct),
+	row := []string{p.NameZh, p.ProjectID, department(p.DepartmentName, p.DepartmentID), p.DepartmentID, p.Region,
+		schema.Category(p.Category).Label(), schema.Stage(p.Stage).Label(), exact(p.PeriodCompletedWan)}
+	if r.Period.Kind != schema.ReviewMonthly {
+		row = append(row, exact(p.MonthCompletedWan))
+	}
+	return append(row, exact(p.YTDCompletedWan), optExact(p.AnnualPlanWan), optExact(p.CompletionPct),
 		exact(p.TimeProgressPct), optExact(p.GapPP), p.Status.Label(), p.ReasonZh, prev, ChangeLabel(p.Change),
 		boolDigit(p.Reported), rp, itoa(int(p.ReportRevision)), itoa(p.OverdueMilestones), itoa(p.MaxOverdueDays),
-		itoa(p.ShortStreak), p.ReasonEn}
+		itoa(p.ShortStreak), p.ReasonEn, p.Problems, p.NextSteps, p.ResponsibleUnit, p.ResponsiblePerson, p.LeadOfficial)
 }
 
 // changeSection lists the status changes since the previous review.
@@ -125,7 +147,8 @@ func (r *Review) changeSpec() section {
 	s := section{heading: "状态变化（较上次" + r.Name() + "）", level: 2,
 		header:  []string{"变化", "项目", "部门", "上次状态", "本次状态", "差距(百分点)", "原因"},
 		numeric: []bool{false, false, false, false, false, true, false},
-		wrap:    []int{0, nameWidth, 0, 0, 0, 0, reasonWidth}}
+		wrap:    []int{0, nameWidth, 0, 0, 0, 0, reasonWidth},
+		nowrap:  []bool{true, false, false, true, true, false, false}}
 	switch {
 	case !r.hasPrevious():
 		s.note = "首次" + r.Name() + "，无上次结果可比。"
@@ -162,21 +185,24 @@ func (r *Review) statusListSpec(st rating.Status) section {
 	n := r.CountStatus(st)
 	s := section{heading: fmt.Sprintf("%s榜（%d个）", st.Label(), n), level: 3,
 		header: []string{"序号", "项目", "部门", "地区", "本年累计(万元)", "年度计划(万元)", "完成率", "序时进度",
-			"差距(百分点)", "逾期节点", "连续落后(次)", "变化", "原因"},
-		numeric: []bool{true, false, false, false, true, true, true, true, true, true, true, false, false},
-		wrap:    []int{0, nameWidth, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, reasonWidth}}
+			"差距(百分点)", "逾期节点", "连续落后(次)", "变化", "原因", "存在问题", "下步计划", "责任单位", "责任人", "分管领导"},
+		numeric: []bool{true, false, false, false, true, true, true, true, true, true, true, false, false, false, false, false, false, false},
+		wrap:    []int{0, nameWidth, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, reasonWidth, reasonWidth, reasonWidth, 0, 0, 0},
+		nowrap:  []bool{false, false, false, true, false, false, false, false, false, false, false, true, false, false, false, false, true, true}}
 	if n == 0 {
 		s.note = "无。"
 	}
 	return s
 }
 
-// statusListRow is the i-th (from 1) project's row of its status list.
+// statusListRow is the i-th (from 1) project's row of its status list:
+// the figures, the reason, what the clerk reported (存在问题, 下步计划) and
+// who answers for the project (责任单位, 责任人, 分管领导).
 func statusListRow(i int, p rollup.ProjectRow) []string {
 	return []string{itoa(i), p.NameZh, department(p.DepartmentName, p.DepartmentID), p.Region,
 		p.YTDCompletedWan.StringFixed(2), optFixed(p.AnnualPlanWan, ""), optFixed(p.CompletionPct, "%"),
 		p.TimeProgressPct.StringFixed(2) + "%", optSigned(p.GapPP), itoa(p.OverdueMilestones), itoa(p.ShortStreak),
-		ChangeLabel(p.Change), p.ReasonZh}
+		ChangeLabel(p.Change), p.ReasonZh, p.Problems, p.NextSteps, p.ResponsibleUnit, p.ResponsiblePerson, p.LeadOfficial}
 }
 
 // rankingDimensions are the rankings in reading order: department, region,
@@ -338,16 +364,25 @@ func (r *Review) trendSection(data bool) section {
 	return s
 }
 
-// totalsData is the CSV totals: the overall row first, then the groups.
+// totalsData is the CSV totals: the overall row first, then the groups. A
+// monthly review gives its 本月完成 once (see projectDataHeader).
 func (r *Review) totalsData() section {
+	monthly := r.Period.Kind == schema.ReviewMonthly
 	s := section{heading: "汇总", header: []string{"维度", "名次", "分组", "分组编号", "项目数", "已报送", "未报送", "迟报",
-		"绿", "黄", "红", "未评级", r.periodWord() + "完成(万元)", "本月完成(万元)", "本年累计(万元)", "评级项目年度计划(万元)",
-		"完成率(%)", "序时进度(%)", "差距(百分点)"}}
+		"绿", "黄", "红", "未评级", r.periodWord() + "完成(万元)"}}
+	if !monthly {
+		s.header = append(s.header, "报送月份本月完成(万元)")
+	}
+	s.header = append(s.header, "本年累计(万元)", "评级项目年度计划(万元)", "完成率(%)", "序时进度(%)", "差距(百分点)")
 	for _, t := range append([]rollup.TotalRow{r.Overall}, r.Groups...) {
-		s.rows = append(s.rows, []string{t.Dimension.Label(), rankCell(t.Rank), t.Label, t.Key, itoa(t.Projects),
+		row := []string{t.Dimension.Label(), rankCell(t.Rank), t.Label, t.Key, itoa(t.Projects),
 			itoa(t.Reported), itoa(t.Missing), itoa(t.Late), itoa(t.Green), itoa(t.Yellow), itoa(t.Red), itoa(t.Unrated),
-			exact(t.PeriodCompletedWan), exact(t.MonthCompletedWan), exact(t.YTDCompletedWan), exact(t.AnnualPlanWan),
-			optExact(t.CompletionPct), exact(t.TimeProgressPct), optExact(t.GapPP)})
+			exact(t.PeriodCompletedWan)}
+		if !monthly {
+			row = append(row, exact(t.MonthCompletedWan))
+		}
+		s.rows = append(s.rows, append(row, exact(t.YTDCompletedWan), exact(t.AnnualPlanWan),
+			optExact(t.CompletionPct), exact(t.TimeProgressPct), optExact(t.GapPP)))
 	}
 	return s
 }

@@ -201,7 +201,7 @@ func (r *Review) renderCSV(ctx context.Context, w io.Writer) error {
 		}
 	}
 	if err := r.eachProject(ctx, rollup.ProjectSelection{}, func(p rollup.ProjectRow) error {
-		return write(projectDataRow(p))
+		return write(r.projectDataRow(p))
 	}); err != nil {
 		return err
 	}

@@ -276,10 +276,10 @@ func (wb *workbook) openSheet(name string, t sheetTable, landscape bool) (*sheet
 			return nil, fmt.Errorf("sheet %s: filter: %w", name, err)
 		}
 	}
-	if landscape {
-		if err := wb.landscape(name, headerRow); err != nil {
-			return nil, fmt.Errorf("sheet %s: page layout: %w", name, err)
-		}
+	// Every sheet prints on A4 landscape, fitted to the width, with the
+	// title and header rows on every page.
+	if err := wb.landscape(name, headerRow); err != nil {
+		return nil, fmt.Errorf("sheet %s: page layout: %w", name, err)
 	}
 	sw, err := f.NewStreamWriter(name)
 	if err != nil {
@@ -377,7 +377,7 @@ func (wb *workbook) landscape(sheet string, header int) error {
 		return err
 	}
 	return wb.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: sheet,
-		RefersTo: fmt.Sprintf("'%s'!$%d:$%d", sheet, header, header)})
+		RefersTo: fmt.Sprintf("'%s'!$1:$%d", sheet, header)})
 }
 
 func (r *Review) subtitle() string {
@@ -500,7 +500,8 @@ func (wb *workbook) projects(ctx context.Context, r *Review) error {
 		return boards.values([]value{statusCell(p.Status), integer(listed[p.Status]), str(p.NameZh), str(p.ProjectID),
 			str(department(p.DepartmentName, p.DepartmentID)), str(p.Region), wan(p.YTDCompletedWan),
 			optWan(p.AnnualPlanWan), pct(p.CompletionPct), pct(&p.TimeProgressPct), points(p.GapPP),
-			integer(p.OverdueMilestones), integer(p.ShortStreak), str(ChangeLabel(p.Change)), str(p.ReasonZh)})
+			integer(p.OverdueMilestones), integer(p.ShortStreak), str(ChangeLabel(p.Change)), str(p.ReasonZh),
+			str(p.Problems), str(p.NextSteps), str(p.ResponsibleUnit), str(p.ResponsiblePerson), str(p.LeadOfficial)})
 	})
 	if err != nil {
 		return err
@@ -517,7 +518,8 @@ func (wb *workbook) openBoards(r *Review) (*sheet, error) {
 	cols := []column{{"榜单", 6}, {"序号", 6}, {"项目", 30}, {"项目编号", 26},
 		{"部门", 22}, {"地区", 14}, {"本年累计(万元)", 14}, {"年度计划(万元)", 14},
 		{"完成率", 10}, {"序时进度", 10}, {"差距(百分点)", 10}, {"逾期节点数", 10},
-		{"连续落后次数", 12}, {"变化", 10}, {"原因", 60}}
+		{"连续落后次数", 12}, {"变化", 10}, {"原因", 60}, {"存在问题", 40}, {"下步计划", 40},
+		{"责任单位", 24}, {"责任人", 10}, {"分管领导", 10}}
 	n := r.CountStatus(rating.Red) + r.CountStatus(rating.Yellow)
 	s, err := wb.openSheet(SheetBoards, sheetTable{cols: cols, rows: n, freezeCols: 3}, true)
 	if err != nil {

@@ -221,3 +221,48 @@ func TestXLSX(t *testing.T) {
 		number(t, f, report.SheetSummary, fig["投资完成率"], "0.7329", 10, "")
 	})
 }
+
+// Every sheet prints on A4 landscape fitted to the width, repeats its
+// title and header rows on every page and keeps the header frozen; the red
+// and yellow lists carry what the clerks reported and who answers.
+func TestXLSXPrintSetup(t *testing.T) {
+	f := openXLSX(t, render(t, report.New(fixtureBoard()), report.FormatXLSX))
+	for _, sheet := range report.Sheets() {
+		pl, err := f.GetPageLayout(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pl.Orientation == nil || *pl.Orientation != "landscape" || pl.Size == nil || *pl.Size != 9 || pl.FitToWidth == nil || *pl.FitToWidth != 1 {
+			t.Errorf("%s: page layout %+v, want A4 (9) landscape fitted to one page wide", sheet, pl)
+		}
+		titles := ""
+		for _, dn := range f.GetDefinedName() {
+			if dn.Name == "_xlnm.Print_Titles" && dn.Scope == sheet {
+				titles = dn.RefersTo
+			}
+		}
+		if titles != "'"+sheet+"'!$1:$3" {
+			t.Errorf("%s: print titles %q, want rows 1 to 3", sheet, titles)
+		}
+		panes, err := f.GetPanes(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !panes.Freeze || panes.YSplit != 3 {
+			t.Errorf("%s: panes %+v, want frozen below the header row 3", sheet, panes)
+		}
+	}
+	rows := sheetTable(t, f, report.SheetBoards)
+	road := map[string]string{}
+	for _, r := range rows {
+		if get(t, f, report.SheetBoards, r["项目编号"]) == "p-red-road" {
+			for h, ref := range r {
+				road[h] = get(t, f, report.SheetBoards, ref)
+			}
+		}
+	}
+	if road["存在问题"] != "征地拆迁滞后，资金未到位" || road["下步计划"] != "10月底前完成征地，争取专项债" ||
+		road["责任单位"] != "莲都区交通建设投资有限公司" || road["责任人"] != "张建国" || road["分管领导"] != "李明" {
+		t.Errorf("红黄榜 row of p-red-road = %v", road)
+	}
+}

@@ -199,7 +199,7 @@ func TestSlicesGiveTheSameReview(t *testing.T) {
 		for _, p := range []schema.ReviewPeriod{w40, w41, octD1, sepMonthly} {
 			var want map[string][]string
 			for _, per := range []int{0, 1, 2, 3} {
-				if _, err := rollup.Run(ctx, st, p, rating.Rules{}, rollup.RunOptions{Now: reviewNow, RunID: "slices", SliceProjects: per}); err != nil {
+				if _, err := rollup.Run(ctx, st, p, rating.Rules{}, rollup.RunOptions{Now: reviewNow, RunID: fmt.Sprintf("slices-%d", per), SliceProjects: per}); err != nil {
 					t.Fatal(err)
 				}
 				got := snapshot(t, st, p)

@@ -132,6 +132,14 @@ type ProjectRow struct {
 	DepartmentID   string
 	DepartmentName string
 	Stage          string // stage code, e.g. construction
+	// ResponsibleUnit (责任单位), ResponsiblePerson (责任人) and
+	// LeadOfficial (分管领导) are the register's as of the cut-off.
+	ResponsibleUnit, ResponsiblePerson, LeadOfficial string
+	// Problems (存在问题) and NextSteps (下步计划) are what the report the
+	// figures come from (ReportPeriod, its highest revision by the
+	// cut-off) said; empty when there is none this year. A monthly review
+	// whose month was not reported shows the earlier report's.
+	Problems, NextSteps string
 	// Reported is true when the month under review (monthly) or due
 	// (weekly, dekad) was reported by the cut-off; false is 未报送.
 	Reported bool

@@ -84,6 +84,7 @@ func projectRow(pf *projectFacts, ms []milestoneState, rv review) (ProjectRow, r
 	row := ProjectRow{
 		ProjectID: pf.id, NameZh: pf.name, Region: pf.region, Category: pf.category,
 		DepartmentID: pf.deptID, DepartmentName: pf.deptName, Stage: pf.stage,
+		ResponsibleUnit: pf.unit, ResponsiblePerson: pf.person, LeadOfficial: pf.lead,
 	}
 	in := rating.Input{TimeProgress: rv.tp}
 
@@ -101,6 +102,7 @@ func projectRow(pf *projectFacts, ms []milestoneState, rv review) (ProjectRow, r
 		}
 		row.ReportPeriod, row.ReportRevision = used, pf.usedRevision
 		row.MonthCompletedWan, row.YTDCompletedWan = pf.usedMonth, pf.usedYTD
+		row.Problems, row.NextSteps = pf.usedProblems, pf.usedNextSteps
 		if rv.p.Kind == schema.ReviewMonthly && !row.Reported {
 			// The month counts as 0; the YTD is the earlier report's.
 			row.MonthCompletedWan, row.ReportRevision = decimal.Zero, 0

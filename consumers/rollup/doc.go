@@ -25,13 +25,19 @@
 //     within the look-ahead, overdue, slipped since the previous review.
 //   - It totals and ranks the projects overall and per category,
 //     department and region.
-//   - It replaces the (kind, period) partition of dispatch_projects,
-//     dispatch_totals, dispatch_milestones and dispatch_reporting: running
+//   - It replaces the review atomically: it writes its rows to
+//     dispatch_projects, dispatch_totals, dispatch_milestones and
+//     dispatch_reporting under its own run id (partitions (kind, period,
+//     run_id)), records the run complete in review_runs, and only then
+//     drops the earlier runs' partitions. Until then readers read the
+//     previous board; a run that fails half-way leaves it whole. Running
 //     it again for the same period and data gives the same rows (but for
 //     computed_at and run_id), never more.
 //
-// [Load] reads a stored review back, with the year's monthly investment
-// trend as of its cut-off; [ListComputed] lists the stored reviews. The
+// [Load] reads a stored review back — the rows of its current run, the
+// complete run that started last — with the year's monthly investment
+// trend as of its cut-off; [LoadOutline] and [EachProject] read the same
+// run; [ListComputed] lists the stored reviews. The
 // rules, the reviews and every stored column are documented in
 // docs/dispatch.md; the queries are in sql/.
 package rollup

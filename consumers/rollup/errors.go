@@ -18,4 +18,8 @@ var (
 	// ErrNotComputed is returned by [Load] when the review has no stored
 	// results.
 	ErrNotComputed = errors.New("review not computed")
+	// ErrRunIDUsed is returned by [Run] for a RunOptions.RunID that an
+	// earlier run of the same review used: a run's rows are told apart
+	// from the current board's by their run id.
+	ErrRunIDUsed = errors.New("run id already used")
 )

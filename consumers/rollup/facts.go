@@ -23,6 +23,9 @@ import (
 // the previous review (a review_projects row).
 type projectFacts struct {
 	id, name, region, category, stage, deptID, deptName string
+	// unit, person and lead are 责任单位, 责任人 and 分管领导 of the
+	// registration.
+	unit, person, lead string
 
 	// planIndex is 0 when the project has no plan for the review's year;
 	// else planAnnual and planMonthly are that plan (planMonthly empty
@@ -39,6 +42,8 @@ type projectFacts struct {
 	usedPeriod         string
 	usedRevision       uint32
 	usedMonth, usedYTD decimal.Decimal
+	// usedProblems and usedNextSteps are 存在问题 and 下步计划 of that report.
+	usedProblems, usedNextSteps string
 	// beforeYTD is 本年累计 of the report that was used as of the previous
 	// review's cut-off (0 when none).
 	beforeYTD decimal.Decimal
@@ -54,8 +59,9 @@ type projectFacts struct {
 
 func (pf *projectFacts) scan(r driver.Rows) error {
 	return r.Scan(&pf.id, &pf.name, &pf.region, &pf.category, &pf.stage, &pf.deptID, &pf.deptName,
-		&pf.planIndex, &pf.planAnnual, &pf.planMonthly,
-		&pf.yearReports, &pf.usedPeriod, &pf.usedRevision, &pf.usedMonth, &pf.usedYTD, &pf.beforeYTD,
+		&pf.unit, &pf.person, &pf.lead, &pf.planIndex, &pf.planAnnual, &pf.planMonthly,
+		&pf.yearReports, &pf.usedPeriod, &pf.usedRevision, &pf.usedMonth, &pf.usedYTD,
+		&pf.usedProblems, &pf.usedNextSteps, &pf.beforeYTD,
 		&pf.dueReports, &pf.dueFirst, &pf.prevReviewed, &pf.prevStatus, &pf.prevStreak)
 }
 

@@ -51,9 +51,21 @@ func setupReview(t *testing.T) (*chstore.Store, []rolluptest.Receipt) {
 	return st, receipts
 }
 
+// run runs review p with rules as of reviewNow. Its first run in st has
+// the id test-<period>, the next ones test-<period>-2, -3 and so on (a run
+// id is used once).
 func run(t *testing.T, st *chstore.Store, p schema.ReviewPeriod, rules rating.Rules) *rollup.Summary {
 	t.Helper()
-	s, err := rollup.Run(context.Background(), st, p, rules, rollup.RunOptions{Now: reviewNow, RunID: "test-" + p.Key()})
+	id := "test-" + p.Key()
+	var n uint64
+	if err := st.Conn().QueryRow(context.Background(), "SELECT uniqExact(run_id) FROM review_runs WHERE kind = ? AND period = ? AND startsWith(run_id, ?)",
+		string(p.Kind), p.Key(), id).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n > 0 {
+		id = fmt.Sprintf("%s-%d", id, n+1)
+	}
+	s, err := rollup.Run(context.Background(), st, p, rules, rollup.RunOptions{Now: reviewNow, RunID: id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +325,7 @@ func TestEscalationAfterConsecutiveReviews(t *testing.T) {
 	}
 	// Without the previous review stored, the streak starts again.
 	ctx := context.Background()
-	if err := st.Conn().Exec(ctx, "ALTER TABLE dispatch_projects DROP PARTITION (?, ?)", "weekly", w40.Key()); err != nil {
+	if err := st.Conn().Exec(ctx, "ALTER TABLE dispatch_projects DROP PARTITION (?, ?, ?)", "weekly", w40.Key(), "test-"+w40.Key()); err != nil {
 		t.Fatal(err)
 	}
 	run(t, st, w41, rules)

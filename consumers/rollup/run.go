@@ -75,6 +75,13 @@ type Summary struct {
 	ProjectRows, TotalRows, MilestoneRows, ReportingRows int
 	// Duration is how long the run took.
 	Duration time.Duration
+	// DroppedRuns are the earlier runs of the period whose rows were
+	// dropped once this run was complete.
+	DroppedRuns []string
+	// DropErr, when not nil, says why earlier runs' rows could not be
+	// dropped. The run succeeded: readers read only its rows, and the next
+	// run of the period drops the rest.
+	DropErr error
 }
 
 // MonthlySummary is the summary of a monthly run.
@@ -191,7 +198,7 @@ func Run(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, rules ra
 func previousCutoff(ctx context.Context, conn driver.Conn, p schema.ReviewPeriod, cutoff time.Time) (time.Time, error) {
 	prev := p.Prev()
 	var secs uint32
-	if err := conn.QueryRow(ctx, query("previous_cutoff"), string(prev.Kind), prev.Key()).Scan(&secs); err != nil {
+	if err := conn.QueryRow(ctx, query("previous_cutoff"), string(prev.Kind), prev.Key(), string(prev.Kind), prev.Key()).Scan(&secs); err != nil {
 		return time.Time{}, fmt.Errorf("read the cut-off of the previous %s review %s: %w", prev.Kind, prev.Key(), err)
 	}
 	at := time.Unix(int64(secs), 0).In(schema.Location())
@@ -300,8 +307,18 @@ func compute(ctx context.Context, conn driver.Conn, rv review, computedAt time.T
 	})
 	if err := pl.wait(); err != nil {
 		w.abort()
+		if derr := w.discard(ctx); derr != nil {
+			return nil, errors.Join(err, fmt.Errorf("the run's rows are left for the next run to drop: %w", derr))
+		}
 		return nil, err
 	}
+	// The swap: once the run is recorded complete, readers read its rows.
+	// When the record fails the rows stay (the record may have landed);
+	// the next good run drops them.
+	if err := w.commit(ctx); err != nil {
+		return nil, err
+	}
+	s.DroppedRuns, s.DropErr = w.dropEarlier(ctx)
 	s.ProjectRows, s.TotalRows, s.MilestoneRows, s.ReportingRows = w.projectRows, w.totalRows, w.milestoneRows, w.reportingRows
 	for _, t := range totals {
 		if t.Dimension != DimensionAll {

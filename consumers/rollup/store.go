@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"time"
 
@@ -40,27 +41,32 @@ func query(name string) string {
 	return strings.TrimSpace(strings.Join(out, "\n"))
 }
 
-// dispatchTables are the tables a run replaces, partitioned by (kind, period).
+// dispatchTables are the tables of a review's rows, partitioned by (kind,
+// period, run_id).
 var dispatchTables = [...]string{"dispatch_projects", "dispatch_totals", "dispatch_milestones", "dispatch_reporting"}
 
 // batchRows is how many rows of a table a run buffers before it sends
 // them: a few MiB of rows.
 const batchRows = 5_000
 
-// writer stores a review as it is computed: it drops the review's (kind,
-// period) partition of the four tables, then hands the rows in batches of
+// writer stores a review as it is computed, beside the review's current
+// board: it records the run as started in review_runs, then hands the rows
+// (each with the run's id, in partitions of their own) in batches of
 // batchRows to jobs, which send them in order (see compute): the project
 // and reporting rows as blocks of two inserts kept open until finish, the
-// milestone alerts and totals as inserts of their own. A re-run
-// therefore leaves exactly the rows of its own review. The partition is
-// given with bound parameters, which ClickHouse 18.16 and current releases
-// accept in DROP PARTITION.
+// milestone alerts and totals as inserts of their own. Readers keep
+// reading the previous run until commit records this one as complete;
+// then the earlier runs' partitions are dropped (dropEarlier). A run that
+// fails drops its own partitions (discard); one that dies leaves them to
+// the next run's dropEarlier. Partitions are given with bound parameters,
+// which ClickHouse 18.16 and current releases accept in DROP PARTITION.
 type writer struct {
 	conn               driver.Conn
 	kind, period       string
 	first, last        time.Time // the period's first and last day
 	cutoff, computedAt time.Time
 	runID              string
+	startedNS          int64 // when the run began writing (review_runs.started_ns)
 	jobs               chan<- func(context.Context) error
 
 	projects   []ProjectRow
@@ -75,18 +81,117 @@ type writer struct {
 	projectRows, milestoneRows, reportingRows, totalRows int
 }
 
-// newWriter drops the review's stored rows and returns a writer for the
-// new ones that sends its inserts to jobs.
+// newWriter records the run as started and returns a writer for its rows
+// that sends its inserts to jobs. The review's stored board is untouched.
 func newWriter(ctx context.Context, conn driver.Conn, p schema.ReviewPeriod, cutoff, computedAt time.Time, runID string,
 	jobs chan<- func(context.Context) error) (*writer, error) {
 	w := &writer{conn: conn, kind: string(p.Kind), period: p.Key(), first: p.Start, last: p.LastDay(),
-		cutoff: cutoff, computedAt: computedAt, runID: runID, jobs: jobs}
-	for _, table := range dispatchTables {
-		if err := conn.Exec(ctx, "ALTER TABLE "+table+" DROP PARTITION (?, ?)", w.kind, w.period); err != nil {
-			return nil, fmt.Errorf("drop partition (%s, %s) of %s: %w", w.kind, w.period, table, err)
-		}
+		cutoff: cutoff, computedAt: computedAt, runID: runID, startedNS: time.Now().UnixNano(), jobs: jobs}
+	var used uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM review_runs WHERE kind = ? AND period = ? AND run_id = ?",
+		w.kind, w.period, runID).Scan(&used); err != nil {
+		return nil, fmt.Errorf("check run id %s in review_runs: %w", runID, err)
+	}
+	if used > 0 {
+		return nil, fmt.Errorf("%w: run %s of %s %s is recorded in review_runs; give each run an id of its own (leave RunOptions.RunID empty for a generated one)",
+			ErrRunIDUsed, runID, w.kind, w.period)
+	}
+	if err := w.mark(ctx, runStarted); err != nil {
+		return nil, err
 	}
 	return w, nil
+}
+
+// The states of a run in review_runs.
+const (
+	runStarted  = "started"
+	runComplete = "complete"
+)
+
+// mark records the run's state in review_runs: a one-row batch
+// (ClickHouse 18.16 hangs on INSERT … VALUES through Exec).
+func (w *writer) mark(ctx context.Context, state string) error {
+	_, err := insert(ctx, w.conn, "review_runs", "insert_run", 1, func(b driver.Batch, _ int) error {
+		return b.Append(w.kind, w.period, w.runID, state, uint64(w.startedNS), time.Now())
+	})
+	if err != nil {
+		return fmt.Errorf("record run %s of %s %s as %s: %w", w.runID, w.kind, w.period, state, err)
+	}
+	return nil
+}
+
+// commit records the run as complete, after every row was stored: from
+// then on readers read its rows.
+func (w *writer) commit(ctx context.Context) error { return w.mark(ctx, runComplete) }
+
+// discard drops the partitions of a run that failed before commit, so
+// that its rows do not linger; readers never saw them. It has a context
+// of its own: the run's may have ended.
+func (w *writer) discard(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), discardTimeout)
+	defer cancel()
+	return dropRuns(ctx, w.conn, w.kind, w.period, []string{w.runID})
+}
+
+// discardTimeout bounds discard.
+const discardTimeout = 30 * time.Second
+
+// dropEarlier drops, after commit, the partitions of the review's other
+// runs that started before this one (complete or not) or were never
+// recorded: their rows are no longer read. Runs that started later are
+// left alone (one may still be writing). It returns the runs dropped.
+func (w *writer) dropEarlier(ctx context.Context) ([]string, error) {
+	args := []any{w.kind, w.period}
+	started := map[string]int64{}
+	err := each(ctx, w.conn, fmt.Sprintf("read the runs of %s %s in review_runs", w.kind, w.period), query("review_runs"), args,
+		func(rows driver.Rows) error {
+			var id string
+			var ns uint64
+			if err := rows.Scan(&id, &ns); err != nil {
+				return err
+			}
+			started[id] = int64(ns)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	stale := map[string]bool{}
+	for _, table := range dispatchTables {
+		err := each(ctx, w.conn, fmt.Sprintf("read the runs of %s %s in %s", w.kind, w.period, table),
+			"SELECT DISTINCT run_id FROM "+table+" WHERE kind = ? AND period = ?", args, func(rows driver.Rows) error {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				if ns, ok := started[id]; id != w.runID && (!ok || ns < w.startedNS) {
+					stale[id] = true
+				}
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+	}
+	ids := make([]string, 0, len(stale))
+	for id := range stale {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids, dropRuns(ctx, w.conn, w.kind, w.period, ids)
+}
+
+// dropRuns drops the partitions of the runs of a review from the four
+// tables. Dropping a partition that does not exist does nothing.
+func dropRuns(ctx context.Context, conn driver.Conn, kind, period string, runIDs []string) error {
+	for _, id := range runIDs {
+		for _, table := range dispatchTables {
+			if err := conn.Exec(ctx, "ALTER TABLE "+table+" DROP PARTITION (?, ?, ?)", kind, period, id); err != nil {
+				return fmt.Errorf("drop run %s of %s %s from %s: %w", id, kind, period, table, err)
+			}
+		}
+	}
+	return nil
 }
 
 // add buffers a project's rows, and sends the buffers that are full.
@@ -149,6 +254,8 @@ func (w *writer) insertProjects(ctx context.Context, rows []ProjectRow) error {
 		overdue, streak             = make([]uint16, n), make([]uint16, n)
 		status, reasonZh, reasonEn  = make([]string, n), make([]string, n), make([]string, n)
 		prev, change                = make([]string, n), make([]string, n)
+		unit, person, lead          = make([]string, n), make([]string, n), make([]string, n)
+		problems, nextSteps         = make([]string, n), make([]string, n)
 	)
 	for i := range rows {
 		r := &rows[i]
@@ -160,6 +267,8 @@ func (w *writer) insertProjects(ctx context.Context, rows []ProjectRow) error {
 		overdue[i], maxDays[i] = clampU16(r.OverdueMilestones), clampU32(r.MaxOverdueDays)
 		status[i], reasonZh[i], reasonEn[i], streak[i] = string(r.Status), r.ReasonZh, r.ReasonEn, clampU16(r.ShortStreak)
 		prev[i], change[i] = string(r.PrevStatus), string(r.Change)
+		unit[i], person[i], lead[i] = r.ResponsibleUnit, r.ResponsiblePerson, r.LeadOfficial
+		problems[i], nextSteps[i] = r.Problems, r.NextSteps
 		if prev[i] == "" {
 			prev[i] = "none"
 		}
@@ -167,7 +276,7 @@ func (w *writer) insertProjects(ctx context.Context, rows []ProjectRow) error {
 	cols := []any{repeat(w.kind, n), repeat(w.period, n), repeat(first, n), repeat(last, n), repeat(w.cutoff, n),
 		id, name, region, category, deptID, deptName, stage, reportPeriod, reported, revision, periodWan, monthWan, ytdWan,
 		plan, completion, timeProgress, gap, overdue, maxDays, status, reasonZh, reasonEn, streak, prev, change,
-		repeat(w.computedAt, n), repeat(w.runID, n)}
+		repeat(w.computedAt, n), repeat(w.runID, n), unit, person, lead, problems, nextSteps}
 	if w.projectsIn == nil {
 		w.projectsIn = &stream{conn: w.conn, table: "dispatch_projects", query: "insert_projects"}
 	}
@@ -331,11 +440,10 @@ func insert(ctx context.Context, conn driver.Conn, table, queryName string, n in
 // of the review's cut-off. It returns an error wrapping [ErrNotComputed],
 // with the command that computes it, when the review has no stored rows.
 func Load(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) (*Board, error) {
-	conn, args, what, err := openReview(st, p)
+	conn, args, what, err := openReview(ctx, st, p)
 	if err != nil {
 		return nil, err
 	}
-	period := p.Key()
 	b := &Board{Period: p}
 
 	err = each(ctx, conn, what("dispatch_projects"), query("load_projects"), args, func(rows driver.Rows) error {
@@ -356,8 +464,7 @@ func Load(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) (*Board
 		return nil, err
 	}
 	if len(b.Projects) == 0 {
-		return nil, fmt.Errorf("%w: no %s review %s (%s) in database %s; compute it with `kpp rollup %s --period %s`",
-			ErrNotComputed, p.Kind, period, p.Label(), st.Database(), p.Kind, period)
+		return nil, notComputed(st, p)
 	}
 	if b.Totals, err = loadTotals(ctx, conn, what("dispatch_totals"), args); err != nil {
 		return nil, err
@@ -495,8 +602,8 @@ func periodKey(p schema.Period) string {
 	return p.String()
 }
 
-// loadTotals reads the stored totals of one review; args are its kind and
-// period key.
+// loadTotals reads the stored totals of one review; args are its kind,
+// period key and run id.
 func loadTotals(ctx context.Context, conn driver.Conn, what string, args []any) ([]TotalRow, error) {
 	var out []TotalRow
 	err := each(ctx, conn, what, query("load_totals"), args, func(rows driver.Rows) error {
@@ -519,7 +626,7 @@ func loadTotals(ctx context.Context, conn driver.Conn, what string, args []any) 
 }
 
 // loadMilestones reads the stored milestone alerts of one review; args are
-// its kind and period key.
+// its kind, period key and run id.
 func loadMilestones(ctx context.Context, conn driver.Conn, what string, args []any) ([]MilestoneAlert, error) {
 	var out []MilestoneAlert
 	err := each(ctx, conn, what, query("load_milestones"), args, func(rows driver.Rows) error {
@@ -564,7 +671,8 @@ func scanReporting(rows driver.Rows) (ReportingRow, error) {
 }
 
 // scanProject reads a row of dispatch_projects in the column order of
-// sql/load_projects.sql up to change; extra receives the columns after it.
+// sql/load_projects.sql up to next_steps; extra receives the columns after
+// it.
 func scanProject(rows driver.Rows, extra ...any) (ProjectRow, error) {
 	var r ProjectRow
 	var reportPeriod, status, prev, change string
@@ -574,7 +682,8 @@ func scanProject(rows driver.Rows, extra ...any) (ProjectRow, error) {
 	dest := append([]any{&r.ProjectID, &r.NameZh, &r.Region, &r.Category, &r.DepartmentID, &r.DepartmentName,
 		&r.Stage, &reportPeriod, &reported, &r.ReportRevision, &r.PeriodCompletedWan, &r.MonthCompletedWan,
 		&r.YTDCompletedWan, &r.AnnualPlanWan, &r.CompletionPct, &r.TimeProgressPct, &r.GapPP, &overdue, &maxDays,
-		&status, &r.ReasonZh, &r.ReasonEn, &streak, &prev, &change}, extra...)
+		&status, &r.ReasonZh, &r.ReasonEn, &streak, &prev, &change, &r.ResponsibleUnit, &r.ResponsiblePerson,
+		&r.LeadOfficial, &r.Problems, &r.NextSteps}, extra...)
 	if err := rows.Scan(dest...); err != nil {
 		return r, err
 	}
@@ -593,10 +702,13 @@ func scanProject(rows driver.Rows, extra ...any) (ProjectRow, error) {
 	return r, nil
 }
 
-// openReview checks a stored review can be read: a store and a valid
-// period. It returns the connection, the query arguments (kind, period
-// key) and a describer of what is read from a table, for errors.
-func openReview(st *chstore.Store, p schema.ReviewPeriod) (driver.Conn, []any, func(table string) string, error) {
+// openReview checks a stored review can be read — a store and a valid
+// period — and finds its current run: the complete run that began writing
+// last (review_runs). It returns the connection, the query arguments
+// (kind, period key, run id) and a describer of what is read from a table,
+// for errors. The error wraps [ErrNotComputed], with the command that
+// computes the review, when no run of it is complete.
+func openReview(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) (driver.Conn, []any, func(table string) string, error) {
 	if st == nil {
 		return nil, nil, nil, fmt.Errorf("load %s board %s: no store (open one with chstore.Open)", p.Kind, p.Key())
 	}
@@ -604,6 +716,21 @@ func openReview(st *chstore.Store, p schema.ReviewPeriod) (driver.Conn, []any, f
 		return nil, nil, nil, fmt.Errorf("load board: review period %+v is not valid; expected one from schema.ParseReviewPeriod", p)
 	}
 	kind, period := string(p.Kind), p.Key()
-	what := func(table string) string { return fmt.Sprintf("read %s for %s %s", table, kind, period) }
-	return st.Conn(), []any{kind, period}, what, nil
+	var runID string
+	if err := st.Conn().QueryRow(ctx, query("current_run"), kind, period).Scan(&runID); err != nil {
+		return nil, nil, nil, fmt.Errorf("find the current run of %s %s in review_runs: %w", kind, period, err)
+	}
+	if runID == "" {
+		return nil, nil, nil, notComputed(st, p)
+	}
+	what := func(table string) string {
+		return fmt.Sprintf("read %s for %s %s (run %s)", table, kind, period, runID)
+	}
+	return st.Conn(), []any{kind, period, runID}, what, nil
+}
+
+// notComputed is the error of a review with no stored board.
+func notComputed(st *chstore.Store, p schema.ReviewPeriod) error {
+	return fmt.Errorf("%w: no %s review %s (%s) in database %s; compute it with `kpp rollup %s --period %s`",
+		ErrNotComputed, p.Kind, p.Key(), p.Label(), st.Database(), p.Kind, p.Key())
 }

@@ -60,16 +60,18 @@ type ProjectSelection struct {
 // streamProjects reads project rows in board order: red, yellow, green,
 // unrated; within a status by gap ascending (no gap last), then by project
 // id. %s is the extra condition and the leading ORDER BY terms. The gap is
-// sorted as a Float64, which orders Decimal(9, 2) values exactly as they
-// are (nine digits convert to distinct floats, in order): ClickHouse 18.16
+// sorted as a Float64, which orders the gaps of real boards exactly (up to
+// 15 digits convert to distinct floats, in order; beyond, as a plan of
+// 0.0001 万元 can give, ties are broken by project id): ClickHouse 18.16
 // sorts 100,000 rows by a Nullable(Decimal) key in ten seconds, by the
 // Float64 in a tenth of one.
 const streamProjects = `SELECT project_id, name_zh, region, category, department_id, department_name, stage, report_period,
        reported, report_revision, period_completed_wan, month_completed_wan, ytd_completed_wan, annual_plan_wan,
        completion_pct, time_progress_pct, gap_pp, overdue_milestones, max_overdue_days, toString(status), reason_zh,
-       reason_en, short_streak, toString(prev_status), toString(change)
+       reason_en, short_streak, toString(prev_status), toString(change), responsible_unit, responsible_person,
+       lead_official, problems, next_steps
 FROM dispatch_projects
-WHERE kind = ? AND period = ?%s
+WHERE kind = ? AND period = ? AND run_id = ?%s
 ORDER BY %smultiIf(status = 'red', 0, status = 'yellow', 1, status = 'green', 2, 3), isNull(gap_pp),
          toFloat64(assumeNotNull(gap_pp)), project_id`
 
@@ -79,10 +81,10 @@ ORDER BY %smultiIf(status = 'red', 0, status = 'yellow', 1, status = 'green', 2,
 // any size needs the memory of one block. It stops at fn's first error and
 // returns it wrapped.
 func EachProject(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, sel ProjectSelection, fn func(ProjectRow) error) error {
-	if st == nil {
-		return fmt.Errorf("read the %s review %s: no store (open one with chstore.Open)", p.Kind, p.Key())
+	conn, args, what, err := openReview(ctx, st, p)
+	if err != nil {
+		return err
 	}
-	args := []any{string(p.Kind), p.Key()}
 	where, order := "", ""
 	if sel.Status != "" {
 		where += " AND status = ?"
@@ -92,8 +94,7 @@ func EachProject(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, 
 		where += " AND change IN ('newly_red', 'worse', 'better', 'recovered')"
 		order = "indexOf(['newly_red', 'worse', 'better', 'recovered'], toString(change)), "
 	}
-	what := fmt.Sprintf("read dispatch_projects for %s %s", p.Kind, p.Key())
-	return streamRows(ctx, st.Conn(), what, fmt.Sprintf(streamProjects, where, order), args, func(rows driver.Rows) error {
+	return streamRows(ctx, conn, what("dispatch_projects"), fmt.Sprintf(streamProjects, where, order), args, func(rows driver.Rows) error {
 		r, err := scanProject(rows)
 		if err != nil {
 			return err
@@ -105,16 +106,23 @@ func EachProject(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, 
 // EachReporting calls fn with the stored reporting rows of a review of one
 // status (on_time, late or missing), by department then project.
 func EachReporting(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, status ReportingStatus, fn func(ReportingRow) error) error {
-	if st == nil {
-		return fmt.Errorf("read the %s review %s: no store (open one with chstore.Open)", p.Kind, p.Key())
+	conn, args, what, err := openReview(ctx, st, p)
+	if err != nil {
+		return err
 	}
+	return eachReporting(ctx, conn, what, args, status, fn)
+}
+
+// eachReporting is EachReporting of the review and run of args (kind,
+// period key, run id).
+func eachReporting(ctx context.Context, conn driver.Conn, what func(string) string, args []any, status ReportingStatus,
+	fn func(ReportingRow) error) error {
 	const q = `SELECT report_period, project_id, name_zh, department_id, department_name, toString(status), deadline,
        first_received_at, days_late
 FROM dispatch_reporting
-WHERE kind = ? AND period = ? AND status = ?
+WHERE kind = ? AND period = ? AND run_id = ? AND status = ?
 ORDER BY department_id, project_id`
-	what := fmt.Sprintf("read the %s rows of dispatch_reporting for %s %s", status, p.Kind, p.Key())
-	return streamRows(ctx, st.Conn(), what, q, []any{string(p.Kind), p.Key(), string(status)}, func(rows driver.Rows) error {
+	return streamRows(ctx, conn, what("the "+string(status)+" rows of dispatch_reporting"), q, append(args[:len(args):len(args)], string(status)), func(rows driver.Rows) error {
 		r, err := scanReporting(rows)
 		if err != nil {
 			return err
@@ -128,18 +136,17 @@ ORDER BY department_id, project_id`
 // with the command that computes the review, when the review has no stored
 // rows.
 func LoadOutline(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod) (*Outline, error) {
-	conn, args, what, err := openReview(st, p)
+	conn, args, what, err := openReview(ctx, st, p)
 	if err != nil {
 		return nil, err
 	}
-	period := p.Key()
 	o := &Outline{Board: Board{Period: p}, ByStatus: map[rating.Status]int{}, ByChange: map[Change]int{}}
 
 	// The counts, the rated YTD and the run, per status and change.
 	const counts = `SELECT toString(status), toString(change), count(), sumIf(ytd_completed_wan, status != 'unrated'),
        max(cutoff), max(computed_at), argMax(run_id, computed_at)
 FROM dispatch_projects
-WHERE kind = ? AND period = ?
+WHERE kind = ? AND period = ? AND run_id = ?
 GROUP BY status, change`
 	err = streamRows(ctx, conn, what("dispatch_projects"), counts, args, func(rows driver.Rows) error {
 		var status, change, runID string
@@ -163,8 +170,7 @@ GROUP BY status, change`
 		return nil, err
 	}
 	if o.Projects == 0 {
-		return nil, fmt.Errorf("%w: no %s review %s (%s) in database %s; compute it with `kpp rollup %s --period %s`",
-			ErrNotComputed, p.Kind, period, p.Label(), st.Database(), p.Kind, period)
+		return nil, notComputed(st, p)
 	}
 	if o.Totals, err = loadTotals(ctx, conn, what("dispatch_totals"), args); err != nil {
 		return nil, err
@@ -173,7 +179,7 @@ GROUP BY status, change`
 		return nil, err
 	}
 	for _, s := range []ReportingStatus{ReportingMissing, ReportingLate} {
-		if err := EachReporting(ctx, st, p, s, func(r ReportingRow) error {
+		if err := eachReporting(ctx, conn, what, args, s, func(r ReportingRow) error {
 			o.Reporting = append(o.Reporting, r)
 			return nil
 		}); err != nil {
@@ -182,7 +188,7 @@ GROUP BY status, change`
 	}
 	const onTime = `SELECT countIf(status = 'on_time'), any(report_period), any(deadline)
 FROM dispatch_reporting
-WHERE kind = ? AND period = ?`
+WHERE kind = ? AND period = ? AND run_id = ?`
 	err = streamRows(ctx, conn, what("dispatch_reporting"), onTime, args, func(rows driver.Rows) error {
 		var n uint64
 		var due string

@@ -250,6 +250,12 @@ func testTakeover(t *testing.T, crash bool) {
 	testenv.Eventually(t, 10*time.Second, func() bool {
 		return slices.Contains(runStrings(t, stA), "weekly 2025-W40 schedule ok a")
 	}, "a's weekly run was not recorded")
+	// Its event is published after the run is recorded: wait for it too,
+	// or a crash below could come first on a loaded machine.
+	testenv.Eventually(t, 10*time.Second, func() bool {
+		evs, _ := events(t, jsA)
+		return slices.ContainsFunc(evs, func(ev schema.ReviewCompleted) bool { return ev.Period == "2025-W40" && ev.Replica == "a" })
+	}, "a's weekly review event was not published")
 	for _, k := range []string{"weekly", "monthly"} {
 		testenv.Eventually(t, 10*time.Second, func() bool {
 			return len(logsB.lines("review due; not the leader", "kind="+k, "leader=a")) == 1

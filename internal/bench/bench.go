@@ -32,6 +32,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/shopspring/decimal"
 
 	"github.com/keyproject/kpp/consumers/chstore"
 	"github.com/keyproject/kpp/consumers/ingest"
@@ -296,7 +297,7 @@ func InvestmentReports(prefix string, n, months, revisions int) (projects, repor
 		r := &schema.InvestmentReport{
 			Common:    schema.Common{Schema: schema.SchemaInvestment, DepartmentID: "bench-dept", Revision: rev, ReportedBy: "bench"},
 			ProjectID: fmt.Sprintf("%s%06d", prefix, p), Period: fmt.Sprintf("2025-%02d", month),
-			MonthCompletedWan: schema.MustWan("1000.5"), YTDCompletedWan: schema.MustWan(strconv.Itoa(1000*month) + ".5"),
+			MonthCompletedWan: schema.MustWan("1000.5"), YTDCompletedWan: schema.MustWan(decimal.New(10005, -1).Mul(decimal.NewFromInt(int64(month))).String()), // 本年累计 = months × 本月完成
 			PhysicalProgress: "主体工程施工中", Problems: "无", NextSteps: "按计划推进",
 		}
 		if rev > 1 {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/keyproject/kpp/internal/passhash"
 	"github.com/keyproject/kpp/schema"
 )
 
@@ -21,18 +22,11 @@ const EnvFile = "KPP_DEPARTMENTS_FILE"
 // Argon2Params are the argon2id parameters of new token hashes. Each hash
 // records its own parameters, so changing them affects only tokens issued
 // afterwards.
-type Argon2Params struct {
-	// Time is the number of passes. Default 2.
-	Time uint32
-	// MemoryKiB is the memory per hash in KiB. Default 19456 (19 MiB).
-	MemoryKiB uint32
-	// Threads is the parallelism. Default 1.
-	Threads uint8
-}
+type Argon2Params = passhash.Params
 
 // DefaultArgon2 are the default parameters: OWASP's minimum for argon2id
 // (19 MiB, 2 passes, 1 lane): some 30-60 ms per hash on one core.
-var DefaultArgon2 = Argon2Params{Time: 2, MemoryKiB: 19 * 1024, Threads: 1}
+var DefaultArgon2 = passhash.Default
 
 // Config configures a [Store]. Only Path is usually set.
 type Config struct {

@@ -8,10 +8,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"time"
 
+	"github.com/keyproject/kpp/internal/passhash"
+	"github.com/keyproject/kpp/internal/securefile"
 	"github.com/keyproject/kpp/producers/natsauth"
 )
 
@@ -108,7 +109,7 @@ func decode(path string, b []byte) (*fileData, error) {
 			return nil, fmt.Errorf("%w: %s: token_id %q; expected 12 lower-case hex digits, unique in the file", ErrFileFormat, where, r.TokenID)
 		}
 		tokens[r.TokenID] = true
-		if _, err := parsePHC(r.TokenHash); err != nil {
+		if _, err := passhash.Parse(r.TokenHash); err != nil {
 			return nil, fmt.Errorf("%w: %s: token_hash: %w", ErrFileFormat, where, err)
 		}
 		if r.NATSPasswordBcrypt != "" && !natsauth.IsPasswordHash(r.NATSPasswordBcrypt) {
@@ -118,48 +119,16 @@ func decode(path string, b []byte) (*fileData, error) {
 	return &d, nil
 }
 
-// writeFile replaces the departments file atomically: a temporary file in
-// the same directory, mode 0600, synced, renamed over the file, and the
-// directory synced.
-func writeFile(path string, d *fileData) (err error) {
+// writeFile replaces the departments file atomically (a temporary file,
+// mode 0600, synced and renamed over it).
+func writeFile(path string, d *fileData) error {
 	d.Format, d.Note = fileFormatID, fileNote
 	b, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode departments file: %w", err)
 	}
-	b = append(b, '\n')
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create the directory of the departments file: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write departments file %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		return fmt.Errorf("write departments file %s: %w", path, err)
-	}
-	if _, err := tmp.Write(b); err != nil {
-		return fmt.Errorf("write departments file %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write departments file %s: sync: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write departments file %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("replace departments file %s: %w", path, err)
-	}
-	if dirf, err := os.Open(dir); err == nil {
-		_ = dirf.Sync() // not supported everywhere; the rename is done
-		_ = dirf.Close()
+	if err := securefile.WriteAtomic(path, append(b, '\n')); err != nil {
+		return fmt.Errorf("departments file: %w", err)
 	}
 	return nil
 }

@@ -17,6 +17,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/keyproject/kpp/internal/passhash"
+	"github.com/keyproject/kpp/internal/securefile"
 	"github.com/keyproject/kpp/producers/natsauth"
 	"github.com/keyproject/kpp/schema"
 )
@@ -203,12 +205,12 @@ func (s *Store) Verify(token string) (Department, error) {
 	}
 	sum := sha256.Sum256([]byte(secret))
 	if !s.cached(id, r.TokenHash, sum) {
-		h, err := parsePHC(r.TokenHash)
+		h, err := passhash.Parse(r.TokenHash)
 		if err != nil { // checked when the file was read
 			return Department{}, fmt.Errorf("%w: %s: department %q: token_hash: %w", ErrFileFormat, s.cfg.Path, r.ID, err)
 		}
 		s.sem <- struct{}{}
-		ok := h.matches(secret)
+		ok := h.Matches(secret)
 		<-s.sem
 		if !ok {
 			return Department{}, &TokenError{Err: ErrUnknownToken, TokenID: id,
@@ -430,7 +432,7 @@ func (s *Store) update(f func(d *fileData, now time.Time) error) error {
 	if err := os.MkdirAll(filepath.Dir(s.cfg.Path), 0o700); err != nil {
 		return fmt.Errorf("create the directory of the departments file: %w", err)
 	}
-	unlock, err := lockFile(s.cfg.Path + ".lock")
+	unlock, err := securefile.Lock(s.cfg.Path + ".lock")
 	if err != nil {
 		return err
 	}
@@ -460,7 +462,7 @@ func (s *Store) newSecret() (secret, hash string, err error) {
 	if secret, err = newSecret(s.cfg.Rand); err != nil {
 		return "", "", err
 	}
-	if hash, err = hashSecret(s.cfg.Rand, s.cfg.Argon2, secret); err != nil {
+	if hash, err = passhash.Hash(s.cfg.Rand, s.cfg.Argon2, secret); err != nil {
 		return "", "", err
 	}
 	return secret, hash, nil

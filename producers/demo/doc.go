@@ -48,6 +48,14 @@
 // years and months give valid data with the same mix of paces, but the
 // milestone dates keep their real years.
 //
+// # Submission times
+//
+// Every event's ReportedAt is when the story says it was submitted: a
+// month's report between the 1st and the 5th of the next month (the
+// deadline), except the [LateReporters]' late months (the 7th-12th).
+// `kpp demo` imports the history with these as declared submission times
+// (producers/history), so lateness on its boards follows them.
+//
 // # Bad messages
 //
 // [BadMessages] returns a few invalid payloads with their subjects — an

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -331,11 +332,21 @@ func reportTexts(cfg Config, p *schema.Project) texts {
 	return t
 }
 
+// LateReporters are the story's projects whose department often reports
+// after the deadline (the 5th of the next month), between the 7th and the
+// 12th: the first in odd months, the second in even ones — so every
+// month's board has one late report (迟报).
+var LateReporters = []string{"natural-ecology-museum", "s209-wudabao-longxi"}
+
 // reportTime is when a department reports a month: between the 1st and
-// the 5th of the next month, in working hours.
+// the 5th of the next month, in working hours — except the
+// LateReporters' late months.
 func reportTime(cfg Config, p *schema.Project, period schema.Period) time.Time {
 	r := newRNG(cfg.Seed, p.ProjectID, "at", period.String())
 	d := period.End().AddDate(0, 0, r.between(0, 4))
+	if i := slices.Index(LateReporters, p.ProjectID); i >= 0 && int(period.Month)%2 == (i+1)%2 {
+		d = period.End().AddDate(0, 0, r.between(6, 11))
+	}
 	return d.Add(time.Duration(r.between(9*60, 17*60+59)) * time.Minute)
 }
 

@@ -110,15 +110,15 @@ func (s *Server) apiAuth(w http.ResponseWriter, r *http.Request) (Department, bo
 	return d, true
 }
 
-// refusal is what a person is told about a refused token: the verifier's
-// message when it gave one.
+// refusal is what a person is told about a refused token: 令牌无效
+// ("invalid token") first, then what the verifier found wrong, when it said.
 func refusal(err error) (en, zh string) {
 	var tr *TokenRefusal
 	if errors.As(err, &tr) && tr.MessageEn != "" && tr.MessageZh != "" {
-		return tr.MessageEn, tr.MessageZh
+		return "invalid token: " + tr.MessageEn, "令牌无效：" + tr.MessageZh
 	}
-	return "the department token was not accepted (unknown, rotated or mistyped); ask the operator for the department's current token",
-		"部门令牌无效（未知、已更换或输入有误），请向管理员索取本部门当前的令牌"
+	return "invalid token: the department token was not accepted (unknown, rotated or mistyped); ask the operator for the department's current token",
+		"令牌无效：部门令牌未知、已更换或输入有误，请向管理员索取本部门当前的令牌"
 }
 
 // authUnavailable answers 503 when tokens cannot be checked at all.

@@ -149,11 +149,13 @@ func TestAPIRejections(t *testing.T) {
 		{name: "unknown field", token: tokFGJ, body: sep(map[string]any{"ytd": "1"}),
 			status: 422, code: "invalid", field: "ytd", rule: schema.RuleDecode, msg: "未知字段"},
 		{name: "ytd below last month", token: tokFGJ, body: sep(map[string]any{"month_completed_wan": "500", "ytd_completed_wan": "90000"}),
-			status: 422, code: "invalid", field: "ytd_completed_wan", rule: intake.RulePreviousMonth, msg: "「本年累计」应不小于上月累计（2025-08 第1版：98000.0000 万元）"},
+			status: 422, code: "invalid", field: "ytd_completed_wan", rule: intake.RulePreviousMonth, msg: "「本年累计」应不小于上月累计（2025-08 第1版：98000.00 万元）"},
 		{name: "since-start below last month", token: tokFGJ, body: sep(map[string]any{"since_start_completed_wan": "300000"}),
 			status: 422, code: "invalid", field: "since_start_completed_wan", rule: intake.RulePreviousMonth, msg: "「自开工累计」应不小于上月自开工累计"},
+		{name: "ytd not last month's plus the month", token: tokFGJ, body: sep(map[string]any{"ytd_completed_wan": "108000", "since_start_completed_wan": "366000"}),
+			status: 422, code: "invalid", field: "ytd_completed_wan", rule: schema.RuleCumulative, msg: "不等于上月本年累计（2025-08 第1版：98000.00万元）加本月完成（9000.00万元），即107000.00万元"},
 		{name: "ytd below month", token: tokFGJ, body: sep(map[string]any{"month_completed_wan": "200000", "ytd_completed_wan": "150000", "since_start_completed_wan": "400000"}),
-			status: 422, code: "invalid", field: "ytd_completed_wan", rule: schema.RuleConsistency, msg: "本年累计应不小于本月完成"},
+			status: 422, code: "invalid", field: "ytd_completed_wan", rule: schema.RuleConsistency, msg: "应不小于本月完成（200000.00万元）"},
 		{name: "period in the future", token: tokFGJ, body: sep(map[string]any{"period": "2025-11"}),
 			status: 422, code: "invalid", field: "period", rule: schema.RuleFuturePeriod, msg: "月份尚未开始"},
 		{name: "correction without reason", token: tokFGJ, body: report(pumped, "2025-08", "12500", "98500", "356500", nil),
@@ -179,7 +181,7 @@ func TestAPIRejections(t *testing.T) {
 			status: 413, code: "too_many_rows", msg: "the limit is 3 per request"},
 		{name: "oversized body", token: tokFGJ, body: big, status: 413, code: "payload_too_large", msg: "1 MiB (1048576 bytes)"},
 		{name: "missing token", body: sep(nil), status: 401, code: "unauthorized", msg: "Authorization: Bearer"},
-		{name: "wrong token", token: "kpp_fgj_wrong", body: sep(nil), status: 401, code: "unauthorized", msg: "not accepted"},
+		{name: "wrong token", token: "kpp_fgj_wrong", body: sep(nil), status: 401, code: "unauthorized", msg: "invalid token"},
 		{name: "missing idempotency key", token: tokFGJ, body: sep(nil), hdr: map[string]string{intake.HeaderIdempotencyKey: ""},
 			status: 400, code: "missing_idempotency_key", msg: "Idempotency-Key"},
 		{name: "idempotency key with spaces", token: tokFGJ, body: sep(nil), hdr: map[string]string{intake.HeaderIdempotencyKey: "a b"},
@@ -221,6 +223,29 @@ func TestAPIRejections(t *testing.T) {
 				t.Fatalf("published %d messages on a refused request", got-before)
 			}
 		})
+	}
+}
+
+// 本年累计 = 上月本年累计 + 本月完成: a difference is refused unless the
+// correction_reason explains it; January's year-to-date is its month's.
+func TestAPICumulative(t *testing.T) {
+	e := newEnv(t, intake.Config{})
+	if res := e.post(tokFGJ, report(pumped, "2025-08", "12000", "98000", "356000", nil)); res.status != 201 {
+		t.Fatalf("August: %d %s", res.status, res.body)
+	}
+	res := e.post(tokFGJ, report(pumped, "2025-09", "9000", "106500", "365000", nil))
+	b := res.errorBody(t)
+	if p := findProblem(t, b.Errors, "ytd_completed_wan", schema.RuleCumulative); res.status != 422 || !strings.Contains(p.MessageZh, "相差-500.00万元") || !strings.Contains(p.MessageZh, "更正原因/说明") {
+		t.Fatalf("unexplained difference: %d %s", res.status, res.body)
+	}
+	res = e.post(tokFGJ, report(pumped, "2025-09", "9000", "106500", "365000", map[string]any{"correction_reason": "8月统计口径调整核减500万元"}))
+	if res.status != 201 {
+		t.Fatalf("explained difference: %d %s", res.status, res.body)
+	}
+	res = e.post(tokFGJ, report(pumped, "2025-01", "100", "150", "300000", nil))
+	b = res.errorBody(t)
+	if p := findProblem(t, b.Errors, "ytd_completed_wan", schema.RuleCumulative); res.status != 422 || !strings.Contains(p.MessageZh, "1月的本年累计（150.00万元）应等于本月完成（100.00万元）") {
+		t.Fatalf("January: %d %s", res.status, res.body)
 	}
 }
 

@@ -69,7 +69,7 @@ func TestBrowserReport(t *testing.T) {
 	)
 	navigate("submit with an error", chromedp.Click(chromedp.ID("submit")))
 	run("see the error", chromedp.WaitVisible(chromedp.ID("ytd_completed_wan-error")))
-	if msg := textOf("ytd_completed_wan-error"); !strings.Contains(msg, "「本年累计」应不小于上月累计（2025-08 第1版：98000.0000 万元）") {
+	if msg := textOf("ytd_completed_wan-error"); !strings.Contains(msg, "「本年累计」应不小于上月累计（2025-08 第1版：98000.00 万元）") {
 		t.Fatalf("error beside the field: %q", msg)
 	}
 	if e.msgs() != before {
@@ -105,4 +105,80 @@ func TestBrowserReport(t *testing.T) {
 	if err != nil || m.Subject != schema.SubjectFor(fgj, schema.KindInvestment, pumped) {
 		t.Fatalf("stream message %d: %v %v", sep.Seq, m, err)
 	}
+}
+
+// The intake on a phone (375 px wide, as an iPhone SE or most Android
+// phones): no page — sign-in, the projects, the form with its milestones
+// and errors, the receipt, the history, the upload, the registration
+// forms — is wider than the
+// screen, and no element but the cells of a table that scrolls inside
+// itself reaches past its right edge.
+func TestBrowserPhone(t *testing.T) {
+	browsertest.Binary(t)
+	e := newEnv(t, intake.Config{})
+	if res := e.post(tokFGJ, report(pumped, "2025-08", "12000", "98000", "356000", nil)); res.status != 201 {
+		t.Fatalf("August: %d %s", res.status, res.body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	bctx := browsertest.New(t, ctx)
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	fits := func(page string) {
+		t.Helper()
+		w, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth,
+			Math.ceil(Math.max(...[...document.querySelectorAll('body *')].filter(el => !el.closest('table:not(.ms)')).map(el => el.getBoundingClientRect().right))),
+			window.innerWidth]`))
+		if err != nil {
+			t.Fatalf("%s: %v", page, err)
+		}
+		if w[0] > w[2] || w[1] > w[2] {
+			t.Errorf("%s is %d px wide on a %d px screen; want nothing wider than the screen", page, max(w[0], w[1]), w[2])
+		}
+	}
+	run("a phone's screen", chromedp.EmulateViewport(375, 740, chromedp.EmulateMobile))
+	run("sign-in page", chromedp.Navigate(e.ts.URL+"/intake/"))
+	fits("the sign-in page")
+	run("sign in", chromedp.SendKeys(chromedp.ID("token"), tokFGJ), chromedp.Click(chromedp.ID("login")), chromedp.WaitVisible(chromedp.ID("projects")))
+	fits("the projects")
+	run("open the form", chromedp.Navigate(e.ts.URL+"/intake/projects/"+pumped+"/report?period=2025-09"), chromedp.WaitVisible(chromedp.ID("report-form")))
+	fits("the form")
+	run("submit with errors",
+		chromedp.SendKeys(chromedp.ID("month_completed_wan"), "1200"),
+		chromedp.SendKeys(chromedp.ID("ytd_completed_wan"), "99000"),
+		chromedp.SendKeys(chromedp.ID("reported_by"), "王敏"),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("ytd_completed_wan-error")))
+	fits("the form with its errors")
+	run("fix and submit", chromedp.SetValue(chromedp.ID("ytd_completed_wan"), "99200"), chromedp.Click(chromedp.ID("submit")), chromedp.WaitVisible(chromedp.ID("receipt-ok")))
+	fits("the receipt")
+	run("history", chromedp.Navigate(e.ts.URL+"/intake/projects/"+pumped+"/history"))
+	fits("the history")
+	run("upload", chromedp.Navigate(e.ts.URL+"/intake/upload"))
+	fits("the upload page")
+	run("registration form", chromedp.Navigate(e.ts.URL+"/intake/projects/"+pumped+"/register"), chromedp.WaitVisible(chromedp.ID("register-form")))
+	fits("the registration form")
+	run("registration with errors",
+		chromedp.Clear(chromedp.ID("name_zh")),
+		chromedp.SendKeys(chromedp.CSS(`[id="plan.1.year"]`), "2026"),
+		chromedp.SendKeys(chromedp.CSS(`[id="plan.1.amount"]`), "12万"),
+		chromedp.SendKeys(chromedp.ID("reported_by"), "王敏"),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("name_zh-error")))
+	fits("the registration form with its errors")
+	run("fix and register",
+		chromedp.SetValue(chromedp.ID("name_zh"), "庆元抽水蓄能电站"),
+		chromedp.SetValue(chromedp.CSS(`[id="plan.1.amount"]`), "80000"),
+		chromedp.SendKeys(chromedp.ID("responsible_unit"), "浙江庆元抽水蓄能有限公司"),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("receipt-ok")))
+	if got := e.latestRegistration(fgj, pumped); got.Revision != 2 || got.ResponsibleUnit != "浙江庆元抽水蓄能有限公司" || len(got.AnnualPlans) != 2 {
+		t.Fatalf("registered through the browser: %+v", got)
+	}
+	run("new project form", chromedp.Navigate(e.ts.URL+"/intake/register"), chromedp.WaitVisible(chromedp.ID("register-form")))
+	fits("the new-project form")
 }

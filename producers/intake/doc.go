@@ -32,6 +32,11 @@
 // ([RuleDepartment]). With any problem nothing is published and every
 // problem is listed, field by field, in Chinese and English.
 //
+// Departments register their projects and change their registrations
+// through the registration form and POST /api/v1/projects; a registration
+// is numbered against the department's own stored registrations of the
+// project, and one for a project another department owns is refused.
+//
 // Revisions are numbered by the intake when the client leaves them out: 1
 // for a month's first report, the stored revision again when the same
 // report is sent twice (it is stored once), and the next revision for a

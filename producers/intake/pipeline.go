@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/keyproject/kpp/producers/submit"
 	"github.com/keyproject/kpp/schema"
 )
@@ -30,8 +32,7 @@ const (
 	RuleUnknownMilestone schema.Rule = "unknown_milestone"
 	// RuleLimit: the request has more reports than [Limits.MaxRows].
 	RuleLimit schema.Rule = "limit"
-	// RuleKind: the record is a project registration, which the intake
-	// does not take.
+	// RuleKind: the record is of a kind the intake does not take.
 	RuleKind schema.Rule = "kind"
 	// RuleEmpty: the request holds no report.
 	RuleEmpty schema.Rule = "empty"
@@ -57,9 +58,13 @@ type input struct {
 	origins map[int]origin
 	// auto holds the record lines whose revision the intake assigns.
 	auto map[int]bool
-	// base is, for the web form, the revision of the month the form was
-	// opened on (0: none); nil for the API and uploads.
+	// base is, for the web forms, the revision of the month (or of the
+	// registration) the form was opened on (0: none); nil for the API and
+	// uploads.
 	base *int
+	// newProject is set by the new-project form: a project id the
+	// department already uses is refused rather than changed.
+	newProject bool
 	// problems were found while decoding, in display coordinates.
 	problems []submit.Problem
 	notices  []Notice
@@ -132,6 +137,9 @@ func (s *Server) process(ctx context.Context, x *input) (*outcome, error) {
 	switch {
 	case errors.As(err, &inv):
 		for _, p := range inv.Problems {
+			if p.Rule == schema.RuleCumulative {
+				continue // prepare checked it, against the stored months too
+			}
 			probs = append(probs, x.display(p))
 		}
 	case err != nil:
@@ -196,6 +204,8 @@ func (s *Server) receiptOf(x *input, id string, rc *submit.Receipt) *Receipt {
 			ev.Period, ev.Revision = v.Period, v.Revision
 		case *schema.MilestoneUpdate:
 			ev.MilestoneID, ev.Revision = v.MilestoneID, v.Revision
+		case *schema.Project:
+			ev.Revision = v.Revision
 		}
 		r.Events = append(r.Events, ev)
 	}
@@ -228,6 +238,9 @@ type history struct {
 	reports    map[string][]Report
 	milestones map[string]map[string]milestoneState
 	projects   map[string]Project // nil until loaded
+	// registrations are the department's latest registrations, as
+	// stored (nil until one is loaded).
+	registrations map[string]*registration
 }
 
 func (h *history) owner(ctx context.Context, project string) (string, error) {
@@ -335,16 +348,18 @@ func (s *Server) prepare(ctx context.Context, x *input) ([]submit.Problem, error
 	}
 	keep := x.in.Records[:0:0]
 	for _, rec := range x.in.Records {
-		if rec.Event == nil || len(rec.Problems) > 0 {
+		// A record with problems of its own is checked all the same, as
+		// far as it was read, so that one answer lists every problem.
+		if rec.Event == nil {
 			keep = append(keep, rec)
 			continue
 		}
 		ev := rec.Event
 		c := commonOf(ev)
-		if c == nil || ev.Kind() == schema.KindProject {
+		if c == nil {
 			add(rec.Line, schema.FieldError{Field: "schema", Value: string(ev.Kind()), Rule: RuleKind,
-				MessageZh: "此处只受理投资完成月报和节点进展；项目登记请联系管理员",
-				MessageEn: "only investment reports and milestone updates are accepted here; project registrations go through the operator (kpp submit)"})
+				MessageZh: "此处只受理项目登记、投资完成月报和节点进展",
+				MessageEn: "only project registrations, investment reports and milestone updates are accepted here"})
 			keep = append(keep, rec)
 			continue
 		}
@@ -369,6 +384,19 @@ func (s *Server) prepare(ctx context.Context, x *input) ([]submit.Problem, error
 		own, err := h.owner(ctx, ev.Project())
 		if err != nil {
 			return nil, err
+		}
+		if p, ok := ev.(*schema.Project); ok {
+			drop, fes, err := s.prepareProject(ctx, h, x, rec.Line, own, p)
+			if err != nil {
+				return nil, err
+			}
+			for _, fe := range fes {
+				add(rec.Line, fe)
+			}
+			if !drop {
+				keep = append(keep, rec)
+			}
+			continue
 		}
 		if own != x.dept.ID {
 			keep = append(keep, rec) // submit says unknown project or not owner
@@ -455,6 +483,11 @@ func (s *Server) prepareReport(ctx context.Context, h *history, x *input, line i
 	// The previous month's latest cumulative amounts: from the same
 	// submission, else from the stored revisions.
 	prev := period.Prev()
+	if period.Month == time.January { // the year-to-date is the month's
+		if fe := schema.CumulativeProblem(r, schema.NewWan(decimal.Zero), "", "", ""); fe != nil {
+			out = append(out, *fe)
+		}
+	}
 	ytd, since, where, ok := inBatch(prev)
 	if !ok {
 		if p := latestOf(hist, prev.String()); p != nil {
@@ -466,15 +499,21 @@ func (s *Server) prepareReport(ctx context.Context, h *history, x *input, line i
 		return out, nil
 	}
 	whereZh := whereZh(where)
-	if period.Month != time.January && r.YTDCompletedWan.Valid() && ytd.Valid() && r.YTDCompletedWan.Value.LessThan(ytd.Value) {
+	january := period.Month == time.January
+	if !january && r.YTDCompletedWan.Valid() && ytd.Valid() && r.YTDCompletedWan.Value.LessThan(ytd.Value) {
 		out = append(out, schema.FieldError{Field: "ytd_completed_wan", Value: r.YTDCompletedWan.String(), Rule: RulePreviousMonth,
-			MessageZh: "「本年累计」应不小于上月累计（" + prev.String() + " " + whereZh + "：" + ytd.String() + " 万元）；如上月数有误，请更正上月",
-			MessageEn: "year-to-date " + r.YTDCompletedWan.String() + " is below the previous month's " + ytd.String() + " (" + prev.String() + ", " + where + "); expected at least that (if last month was wrong, correct last month)"})
+			MessageZh: "「本年累计」应不小于上月累计（" + prev.String() + " " + whereZh + "：" + ytd.Display() + " 万元）；如上月数有误，请更正上月",
+			MessageEn: "year-to-date " + r.YTDCompletedWan.Display() + " is below the previous month's " + ytd.Display() + " 万元 (" + prev.String() + ", " + where + "); expected at least that (if last month was wrong, correct last month)"})
+	}
+	if !january && !(r.YTDCompletedWan.Valid() && ytd.Valid() && r.YTDCompletedWan.Value.LessThan(ytd.Value)) {
+		if fe := schema.CumulativeProblem(r, ytd, prev.String(), where, whereZh); fe != nil {
+			out = append(out, *fe)
+		}
 	}
 	if r.SinceStartCompletedWan.Valid() && since.Valid() && r.SinceStartCompletedWan.Value.LessThan(since.Value) {
 		out = append(out, schema.FieldError{Field: "since_start_completed_wan", Value: r.SinceStartCompletedWan.String(), Rule: RulePreviousMonth,
-			MessageZh: "「自开工累计」应不小于上月自开工累计（" + prev.String() + " " + whereZh + "：" + since.String() + " 万元）；如上月数有误，请更正上月",
-			MessageEn: "since-start " + r.SinceStartCompletedWan.String() + " is below the previous month's " + since.String() + " (" + prev.String() + ", " + where + "); expected at least that (if last month was wrong, correct last month)"})
+			MessageZh: "「自开工累计」应不小于上月自开工累计（" + prev.String() + " " + whereZh + "：" + since.Display() + " 万元）；如上月数有误，请更正上月",
+			MessageEn: "since-start " + r.SinceStartCompletedWan.Display() + " is below the previous month's " + since.Display() + " 万元 (" + prev.String() + ", " + where + "); expected at least that (if last month was wrong, correct last month)"})
 	}
 	return out, nil
 }

@@ -86,6 +86,23 @@ func TestRealCredentials(t *testing.T) {
 	}
 }
 
+// A mistyped token — a character of the secret changed — is refused as
+// 令牌无效 first, then what is wrong with it, on the API and the sign-in
+// page alike.
+func TestRealMistypedToken(t *testing.T) {
+	e := newRealEnv(t, intake.Limits{})
+	typo := e.fgj[:len(e.fgj)-3] + "+" + e.fgj[len(e.fgj)-2:]
+	res := e.do("GET", "/api/v1/projects", typo, nil, nil)
+	b := res.errorBody(t)
+	if res.status != 401 || !strings.HasPrefix(b.Error.MessageZh, "令牌无效：") || !strings.HasPrefix(b.Error.MessageEn, "invalid token: ") {
+		t.Fatalf("mistyped token: %d %s", res.status, res.body)
+	}
+	p := e.clerk().login(typo)
+	if msg := p.text("login-error"); p.status != 401 || !strings.HasPrefix(msg, "令牌无效：") {
+		t.Fatalf("sign in with a mistyped token: %d %q", p.status, msg)
+	}
+}
+
 // A web session ends at its next request once its token was rotated or
 // its department disabled: the clerk must sign in again with the new token.
 func TestRealRotationEndsWebSessions(t *testing.T) {
@@ -273,6 +290,30 @@ func TestRealBadSheets(t *testing.T) {
 			t.Fatalf("stored: %+v %v", reports, err)
 		}
 	})
+}
+
+// One upload, one answer: a cell that cannot be read and a year-to-date
+// that is not last month's stored one plus the month are reported
+// together, each at its cell.
+func TestRealUploadOnePass(t *testing.T) {
+	e := newRealEnv(t, intake.Limits{})
+	if res := e.post(e.fgj, report(park, "2025-08", "100", "500", "800", nil)); res.status != 201 {
+		t.Fatalf("August: %d %s", res.status, res.body)
+	}
+	csv := "项目编号,报告期,本月完成投资（万元）,本年累计完成（万元）,自开工累计完成（万元）,填报人,填报时间\n" +
+		park + ",2025年9月,１００,650,950,王敏,昨天\n"
+	res := e.upload(e.fgj, "九月.csv", []byte(csv))
+	b := res.errorBody(t)
+	if res.status != 422 || len(b.Errors) != 2 {
+		t.Fatalf("want two problems in one answer: %d %s", res.status, res.body)
+	}
+	cum := findProblem(t, b.Errors, "本年累计完成（万元） (D2)", schema.RuleCumulative)
+	if !strings.Contains(cum.MessageZh, "即600.00万元") {
+		t.Fatalf("cumulative problem %+v", cum)
+	}
+	if p := findProblem(t, b.Errors, "填报时间 (G2)", schema.RuleDate); p.Value != "昨天" {
+		t.Fatalf("time problem %+v", p)
+	}
 }
 
 // A 10,000-row upload within a raised limit: 1,000 projects × 10 months,

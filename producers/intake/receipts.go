@@ -82,7 +82,7 @@ type ReceiptEvent struct {
 	Line int `json:"line"`
 	// EventID is the event id (its Nats-Msg-Id).
 	EventID string `json:"event_id"`
-	// Kind is investment or milestone.
+	// Kind is project, investment or milestone.
 	Kind      string `json:"kind"`
 	ProjectID string `json:"project_id"`
 	// Period is the report's month; MilestoneID the milestone's id.

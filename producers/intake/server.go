@@ -87,6 +87,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/uploads", s.apiUpload)
 	mux.HandleFunc("GET /api/v1/receipts/{id}", s.apiReceipt)
 	mux.HandleFunc("GET /api/v1/projects", s.apiProjects)
+	mux.HandleFunc("POST /api/v1/projects", s.apiRegister)
 	mux.HandleFunc("GET /api/v1/projects/{project}/reports", s.apiHistory)
 	mux.HandleFunc("/api/v1/", s.apiNotFound)
 
@@ -98,6 +99,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /intake/projects/{project}/report", s.webForm)
 	mux.HandleFunc("POST /intake/projects/{project}/report", s.webSubmit)
 	mux.HandleFunc("GET /intake/projects/{project}/history", s.webHistory)
+	mux.HandleFunc("GET /intake/register", s.webRegisterForm)
+	mux.HandleFunc("POST /intake/register", s.webRegister)
+	mux.HandleFunc("GET /intake/projects/{project}/register", s.webRegisterForm)
+	mux.HandleFunc("POST /intake/projects/{project}/register", s.webRegister)
 	mux.HandleFunc("GET /intake/receipts/{id}", s.webReceipt)
 	mux.HandleFunc("GET /intake/upload", s.webUploadPage)
 	mux.HandleFunc("POST /intake/upload", s.webUpload)

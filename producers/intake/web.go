@@ -33,7 +33,7 @@ type pages struct {
 	m map[string]*template.Template
 }
 
-var pageNames = []string{"login", "projects", "form", "receipt", "history", "upload", "message"}
+var pageNames = []string{"login", "projects", "form", "register", "receipt", "history", "upload", "message"}
 
 func parsePages() (*pages, error) {
 	funcs := template.FuncMap{
@@ -52,6 +52,14 @@ func parsePages() (*pages, error) {
 		"args": func(p *formPage, name, label, hint string) fieldArgs {
 			return fieldArgs{P: p, Name: name, Label: label, Hint: hint}
 		},
+		"rargs": func(p *registerPage, name, label, hint string) registerArgs {
+			return registerArgs{P: p, Name: name, Label: label, Hint: hint}
+		},
+		"cargs": func(p *registerPage, name, label, inputmode string) registerArgs {
+			return registerArgs{P: p, Name: name, Label: label, Hint: inputmode}
+		},
+		"inc":  func(n int) int { return n + 1 },
+		"list": func(s ...string) []string { return s },
 	}
 	p := &pages{m: map[string]*template.Template{}}
 	for _, n := range pageNames {
@@ -226,7 +234,8 @@ func (s *Server) webLogin(w http.ResponseWriter, r *http.Request) {
 		msg := tr(b.Lang, "login.bad")
 		var ref *TokenRefusal
 		if errors.As(err, &ref) && ref.MessageZh != "" {
-			msg = pick(b.Lang, ref.MessageZh, ref.MessageEn)
+			en, zh := refusal(err)
+			msg = pick(b.Lang, zh, en)
 		}
 		s.renderLogin(w, r, http.StatusUnauthorized, b, msg)
 		return
@@ -419,11 +428,11 @@ func (s *Server) formState(r *http.Request, p Project, period schema.Period, pag
 	}
 	if period.Month != time.January {
 		if prev := latestOf(reports, period.Prev().String()); prev != nil {
-			page.PrevYTD = prev.YTDCompletedWan.String()
+			page.PrevYTD = prev.YTDCompletedWan.Display()
 		}
 	}
 	if plan, ok := p.AnnualPlan(period.Year); ok {
-		page.AnnualPlan = plan.StringFixed(schema.MaxScale)
+		page.AnnualPlan = schema.DisplayWan(plan)
 	}
 	states, err := loadMilestones(r.Context(), s.reader(), page.Dept.ID, p.ID)
 	if err != nil {
@@ -491,36 +500,25 @@ func (s *Server) webForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "form", page)
 }
 
-// normalizeNumber accepts what people type into an amount: full-width
-// digits and punctuation, thousands separators, spaces.
-func normalizeNumber(s string) string {
-	var b strings.Builder
-	for _, c := range strings.TrimSpace(s) {
-		switch {
-		case c >= '０' && c <= '９':
-			b.WriteRune('0' + c - '０')
-		case c == '．' || c == '。':
-			b.WriteRune('.')
-		case c == '－':
-			b.WriteRune('-')
-		case c == '＋':
-			b.WriteRune('+')
-		case c == ',' || c == '，' || c == ' ' || c == '\u3000' || c == '\u00a0':
-		default:
-			b.WriteRune(c)
-		}
-	}
-	return b.String()
-}
+// formWan reads an amount typed into the form with the one text parser
+// of typed values, [schema.ParseWanText]; an invalid one keeps what was
+// typed, for the message.
+func formWan(s string) schema.Wan { return schema.ParseWanText(s) }
 
-// formWan parses an amount typed into the form; an invalid one keeps what
-// was typed, for the message.
-func formWan(s string) schema.Wan {
-	w := schema.ParseWan(normalizeNumber(s))
+// formPercent reads a percentage typed into the form: an amount-like
+// decimal with an optional trailing % (full-width too).
+func formPercent(s string) schema.Wan {
+	w := schema.ParseWanText(strings.TrimSuffix(schema.FoldText(s), "%"))
 	if w.Raw != "" {
 		w.Raw = strings.TrimSpace(s)
 	}
 	return w
+}
+
+// formDate reads a date typed into the form with [schema.ParseDateText].
+func formDate(s string) string {
+	d, _ := schema.ParseDateText(s)
+	return strings.TrimSpace(d)
 }
 
 func (s *Server) webSubmit(w http.ResponseWriter, r *http.Request) {
@@ -576,9 +574,9 @@ func (s *Server) webSubmit(w http.ResponseWriter, r *http.Request) {
 		if st == "" {
 			continue
 		}
-		mi := MilestoneInput{MilestoneID: m.MilestoneID, Status: st, ForecastDate: strings.TrimSpace(f.Get(pf + "forecast_date")),
-			ActualDate: strings.TrimSpace(f.Get(pf + "actual_date")), Note: strings.TrimSpace(f.Get(pf + "note")),
-			PercentComplete: formWan(strings.TrimRight(strings.TrimSpace(f.Get(pf+"percent_complete")), "%％"))}
+		mi := MilestoneInput{MilestoneID: m.MilestoneID, Status: st, ForecastDate: formDate(f.Get(pf + "forecast_date")),
+			ActualDate: formDate(f.Get(pf + "actual_date")), Note: strings.TrimSpace(f.Get(pf + "note")),
+			PercentComplete: formPercent(f.Get(pf + "percent_complete"))}
 		if old, ok := states[m.MilestoneID]; ok && mi.PercentComplete.Raw == "" {
 			cand := schema.MilestoneUpdate{Status: mi.Status, ForecastDate: mi.ForecastDate, ActualDate: mi.ActualDate, Note: mi.Note}
 			if mi.PercentComplete.Valid() {

@@ -270,7 +270,7 @@ func TestWebReportFlow(t *testing.T) {
 	c := e.clerk()
 	c.signIn(tokFGJ)
 	p := c.get("/intake/projects/" + pumped + "/report?period=2025-09")
-	if p.status != 200 || !strings.Contains(p.body, "上月本年累计：98000.0000 万元") {
+	if p.status != 200 || !strings.Contains(p.body, "上月本年累计：98000.00 万元") {
 		t.Fatalf("form: %d %s", p.status, p.body)
 	}
 	f := p.form(t, "report-form")
@@ -283,7 +283,7 @@ func TestWebReportFlow(t *testing.T) {
 	if p.status != http.StatusUnprocessableEntity {
 		t.Fatalf("bad form: %d %s", p.status, p.body)
 	}
-	if msg := p.fieldError(t, "ytd_completed_wan"); !strings.Contains(msg, "「本年累计」应不小于上月累计（2025-08 第1版：98000.0000 万元）") {
+	if msg := p.fieldError(t, "ytd_completed_wan"); !strings.Contains(msg, "「本年累计」应不小于上月累计（2025-08 第1版：98000.00 万元）") {
 		t.Fatalf("ytd error beside the field: %q", msg)
 	}
 	if msg := p.fieldError(t, "since_start_completed_wan"); !strings.Contains(msg, "不能为负数") {
@@ -300,8 +300,16 @@ func TestWebReportFlow(t *testing.T) {
 	if f.Get("month_completed_wan") != "１,２００" {
 		t.Fatalf("typed value not kept: %q", f.Get("month_completed_wan"))
 	}
-	f.Set("ytd_completed_wan", "99200")
+	// A year-to-date that is not August's plus the month needs a reason:
+	// the form asks for one beside the field.
+	f.Set("ytd_completed_wan", "99000")
 	f.Set("since_start_completed_wan", "357200")
+	p = c.post("/intake/projects/"+pumped+"/report", f)
+	if msg := p.fieldError(t, "ytd_completed_wan"); p.status != http.StatusUnprocessableEntity || !strings.Contains(msg, "即99200.00万元") || !strings.Contains(p.body, `name="correction_reason"`) {
+		t.Fatalf("unexplained year-to-date: %d %q", p.status, msg)
+	}
+	f = p.form(t, "report-form")
+	f.Set("ytd_completed_wan", "99200")
 	p = c.post("/intake/projects/"+pumped+"/report", f)
 	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/intake/receipts/") {
 		t.Fatalf("good form: %d %s", p.status, p.body)

@@ -7,7 +7,6 @@ import (
 	"unicode"
 
 	"github.com/shopspring/decimal"
-	"golang.org/x/text/width"
 
 	"github.com/keyproject/kpp/producers/submit"
 	"github.com/keyproject/kpp/schema"
@@ -299,7 +298,5 @@ func colName(i int) string {
 
 // narrow writes full-width digits, letters and punctuation as ASCII
 // ("１２３４．５" → "1234.5") and trims spaces, also the full-width space and
-// no-break space.
-func narrow(s string) string {
-	return strings.TrimFunc(width.Narrow.String(s), func(r rune) bool { return unicode.IsSpace(r) || r == '\u00a0' })
-}
+// no-break space: [schema.FoldText].
+func narrow(s string) string { return schema.FoldText(s) }

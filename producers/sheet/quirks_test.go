@@ -1,6 +1,7 @@
 package sheet_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -130,7 +131,7 @@ func TestQuirkUnitLineAboveHeader(t *testing.T) {
 func buildPeriods(t *testing.T) []byte {
 	b := newBook(t, "月报")
 	b.row(1, "项目编号", "报告期", "本月完成投资（万元）", "本年累计完成（万元）", "填报人")
-	for i, p := range []any{"2025-03", "2025/4", "2025.5", "2025年6月", "２０２５年７月", time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC), 202509, "2025年10月20日"} {
+	for i, p := range []any{"2025-03", "2025/4", "2025/05", "2025年6月", "２０２５年７月", time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC), 202509, "2025 年 10 月"} {
 		b.row(i+2, expressway, p, 100, 100*(i+1), "李强")
 	}
 	return b.bytes()
@@ -143,6 +144,24 @@ func TestQuirkPeriods(t *testing.T) {
 		want = append(want, report(expressway, p, "100", itoa(100*(i+1)), "", "李强"))
 	}
 	wantRecords(t, up, []int{2, 3, 4, 5, 6, 7, 8, 9}, want...)
+}
+
+// TestQuirkPeriodsRefused: a dotted month (Excel stores 2025.10 typed as
+// a number as 2025.1) and a date are not months; the message says what is.
+func TestQuirkPeriodsRefused(t *testing.T) {
+	csv := "项目编号,报告期,本月完成投资（万元）,本年累计完成（万元）,填报人\n" +
+		expressway + ",2025.5,100,100,李强\n" +
+		expressway + ",2025年10月20日,100,200,李强\n"
+	up := read(t, "periods.csv", []byte(csv), opts())
+	if len(up.Input.Records) != 2 {
+		t.Fatalf("records %+v; want 2", up.Input.Records)
+	}
+	for i, v := range []string{"2025.5", "2025年10月20日"} {
+		ps := up.Input.Records[i].Problems
+		if len(ps) != 1 || ps[0].Value != v || ps[0].Rule != schema.RulePeriod || !strings.Contains(ps[0].MessageZh, "应为 YYYY-MM") {
+			t.Errorf("row %d: problems %+v; want one period problem about %q saying what is expected", i+2, ps, v)
+		}
+	}
 }
 
 // buildPrecision: number cells as Excel stores them: a pasted formula

@@ -1,9 +1,7 @@
 package sheet
 
 import (
-	"fmt"
 	"math/big"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,6 +119,7 @@ func (rd *reader) record(h *header, r row) (rec submit.Record, skip bool, err er
 		for i, p := range x.probs {
 			rec.Problems[i] = p.fe
 		}
+		rec.Event = ev // as far as it was read: the intake checks it against the stored months too
 		return rec, false, nil
 	}
 	rec.Event = ev
@@ -170,15 +169,21 @@ func (x *rowReader) event() *schema.InvestmentReport {
 		}
 		ev.DepartmentID = d
 	}
-	if s := narrow(x.text(fRevision)); s != "" {
-		n, err := strconv.Atoi(strings.TrimSuffix(s, ".0"))
-		if err != nil || n < 1 {
-			x.problem(fRevision, s, schema.RuleType, "is not a revision; expected an integer ≥ 1 (empty means 1)", "版本号应为从1开始的整数（空表示1）")
+	if s := x.text(fRevision); s != "" {
+		if x.numeric(fRevision) {
+			s = strings.TrimSuffix(s, ".0") // a number cell: 2 is stored as 2 or 2.0
+		}
+		n, ok := schema.ParseRevisionText(s)
+		if !ok {
+			fe := schema.RevisionTextProblem("", s)
+			x.problem(fRevision, fe.Value, fe.Rule, fe.MessageEn, fe.MessageZh)
 			n = 1
 		}
-		ev.Revision = n
+		if n > 0 {
+			ev.Revision = n
+		}
 	}
-	if s := narrow(x.text(fReportedAt)); s != "" {
+	if s := x.text(fReportedAt); s != "" {
 		if t, ok := x.time(s); ok {
 			ev.ReportedAt = &t
 		} else {
@@ -190,40 +195,30 @@ func (x *rowReader) event() *schema.InvestmentReport {
 	return ev
 }
 
-var (
-	thousandsRE = regexp.MustCompile(`^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$`)
-	periodRE    = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$`)
-	yyyymmRE    = regexp.MustCompile(`^(\d{4})(\d{2})$`)
-	dateRE      = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[T ].*)?$`)
-)
-
 // maxDigits is the precision of an Excel number: it shows and computes
 // with 15 significant digits, so 1357.0245999999999 (a pasted formula
 // result) is the 1357.0246 the clerk saw.
 const maxDigits = 15
 
-// money reads an amount cell and converts it to 万元. Thousands separators
-// and full-width digits are accepted; a number cell is rounded to Excel's
-// 15 significant digits. A cell that is not a number is kept raw for
+// money reads an amount cell and converts it to 万元: a text cell with
+// [schema.ParseWanText] (full-width digits and thousands separators in
+// their places are accepted), a number cell rounded to Excel's 15
+// significant digits. A cell that is not a number is kept raw for
 // validation to report.
 func (x *rowReader) money(field string) schema.Wan {
 	raw := x.text(field)
-	s := narrow(raw)
-	if s == "" {
+	if raw == "" {
 		return schema.Wan{}
-	}
-	if thousandsRE.MatchString(s) {
-		s = strings.ReplaceAll(s, ",", "")
 	}
 	var d decimal.Decimal
 	if x.numeric(field) {
-		v, err := schema.ParseFloatText(s) // bounded: a crafted cell may hold any text
+		v, err := schema.ParseFloatText(raw) // bounded: a crafted cell may hold any text
 		if err != nil {
 			return schema.Wan{Raw: raw, Set: true}
 		}
 		d = excelDigits(v)
 	} else {
-		w := schema.ParseWan(s)
+		w := schema.ParseWanText(raw)
 		if !w.Valid() {
 			return schema.Wan{Raw: raw, Set: true}
 		}
@@ -251,21 +246,21 @@ func excelDigits(d decimal.Decimal) decimal.Decimal {
 	return d.Round(-d.Exponent() - int32(n-maxDigits))
 }
 
-// period reads the 报告期 cell: 2025-09, 2025/9, 2025.9, 2025年9月, 202509,
-// a date (2025-09-30, 2025年9月30日) or a date cell. A number cell that is
-// neither a date nor yyyymm is ambiguous (Excel stores 2025.10 as 2025.1)
-// and refused; other text is left for validation to report.
+// period reads the 报告期 cell: a text cell with [schema.ParsePeriodText]
+// (2025-09, 2025/9, 2025年9月, 202509), a number cell 202509, or a date
+// cell (its month). A number cell that is neither is ambiguous (Excel
+// stores 2025.10 typed as a number as 2025.1) and refused; other text is
+// left for validation to report.
 func (x *rowReader) period() string {
 	raw := x.text(fPeriod)
-	s := narrow(raw)
-	if s == "" {
+	if raw == "" {
 		return ""
 	}
 	if x.numeric(fPeriod) {
-		if p, ok := yyyymm(s); ok {
+		if p, ok := schema.ParsePeriodText(raw); ok && len(raw) == 6 {
 			return p
 		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 20000 && f < 80000 {
+		if f, err := strconv.ParseFloat(raw, 64); err == nil && f >= 20000 && f < 80000 {
 			if t, ok := x.rd.info.serialTime(f); ok {
 				return schema.Period{Year: t.Year(), Month: t.Month()}.String()
 			}
@@ -275,35 +270,12 @@ func (x *rowReader) period() string {
 			raw+" 是数字而不是月份，应为 2025-09 或 2025年9月 这样的月份（请将单元格设为文本格式：Excel会把数字 2025.10 存为 2025.1）")
 		return raw
 	}
-	if m := periodRE.FindStringSubmatch(s); m != nil {
-		mo, _ := strconv.Atoi(m[2])
-		return fmt.Sprintf("%s-%02d", m[1], mo)
-	}
-	if p, ok := yyyymm(s); ok {
-		return p
-	}
-	if m := dateRE.FindStringSubmatch(s); m != nil {
-		mo, _ := strconv.Atoi(m[2])
-		return fmt.Sprintf("%s-%02d", m[1], mo)
-	}
-	return s
+	p, _ := schema.ParsePeriodText(raw)
+	return p
 }
 
-func yyyymm(s string) (string, bool) {
-	m := yyyymmRE.FindStringSubmatch(s)
-	if m == nil {
-		return "", false
-	}
-	if mo, _ := strconv.Atoi(m[2]); mo < 1 || mo > 12 {
-		return "", false
-	}
-	return m[1] + "-" + m[2], true
-}
-
-var timeLayouts = []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02", "2006/1/2 15:04:05", "2006/1/2 15:04", "2006/1/2"}
-
-// time reads the 填报时间 cell: a date-time cell, RFC 3339, or a local
-// time in Asia/Shanghai.
+// time reads the 填报时间 cell: a date-time cell, or text as
+// [schema.ParseTimeText] reads it.
 func (x *rowReader) time(s string) (time.Time, bool) {
 	if x.numeric(fReportedAt) {
 		if f, err := strconv.ParseFloat(s, 64); err == nil {
@@ -313,13 +285,5 @@ func (x *rowReader) time(s string) (time.Time, bool) {
 		}
 		return time.Time{}, false
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, true
-	}
-	for _, l := range timeLayouts {
-		if t, err := time.ParseInLocation(l, s, schema.Location()); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
+	return schema.ParseTimeText(s)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -323,11 +322,11 @@ func (h csvHeader) record(line int, row []string) Record {
 	case schema.KindInvestment:
 		rec.Event = &schema.InvestmentReport{
 			Common:                 c,
-			ProjectID:              v["project_id"],
-			Period:                 loosePeriod(v["period"]),
-			MonthCompletedWan:      money(v["month_completed_wan"]),
-			YTDCompletedWan:        money(v["ytd_completed_wan"]),
-			SinceStartCompletedWan: money(v["since_start_completed_wan"]),
+			ProjectID:              schema.FoldText(v["project_id"]),
+			Period:                 period(v["period"]),
+			MonthCompletedWan:      schema.ParseWanText(v["month_completed_wan"]),
+			YTDCompletedWan:        schema.ParseWanText(v["ytd_completed_wan"]),
+			SinceStartCompletedWan: schema.ParseWanText(v["since_start_completed_wan"]),
 			PhysicalProgress:       v["physical_progress"],
 			Problems:               v["problems"],
 			NextSteps:              v["next_steps"],
@@ -337,21 +336,33 @@ func (h csvHeader) record(line int, row []string) Record {
 		st, _ := schema.ParseMilestoneStatus(v["status"])
 		rec.Event = &schema.MilestoneUpdate{
 			Common:          c,
-			ProjectID:       v["project_id"],
-			MilestoneID:     v["milestone_id"],
+			ProjectID:       schema.FoldText(v["project_id"]),
+			MilestoneID:     schema.FoldText(v["milestone_id"]),
 			Title:           v["title"],
 			Status:          st,
-			PlannedDate:     looseDate(v["planned_date"]),
-			ForecastDate:    looseDate(v["forecast_date"]),
-			ActualDate:      looseDate(v["actual_date"]),
-			AsOf:            looseDate(v["as_of"]),
+			PlannedDate:     date(v["planned_date"]),
+			ForecastDate:    date(v["forecast_date"]),
+			ActualDate:      date(v["actual_date"]),
+			AsOf:            date(v["as_of"]),
 			PercentComplete: percent(v["percent_complete"], &l),
 			Note:            v["note"],
 		}
 	}
 	if len(l) > 0 {
+		// The rest of the row is validated too, so that one pass lists
+		// every problem; the fields with a problem above are not repeated.
+		bad := map[string]bool{}
+		for _, fe := range l {
+			bad[fe.Field] = true
+		}
+		if ve, ok := rec.Event.Validate(time.Time{}).(*schema.ValidationError); ok { // the clock is submit's: not the future month
+			for _, fe := range ve.Errors {
+				if !bad[fe.Field] {
+					l = append(l, fe)
+				}
+			}
+		}
 		rec.Problems = l
-		rec.Event = nil
 	}
 	return rec
 }
@@ -359,7 +370,7 @@ func (h csvHeader) record(line int, row []string) Record {
 func commonOf(v map[string]string, k schema.Kind, l *[]schema.FieldError) schema.Common {
 	c := schema.Common{
 		Schema:       k.SchemaID(),
-		DepartmentID: v["department_id"],
+		DepartmentID: schema.FoldText(v["department_id"]),
 		Revision:     1,
 		ReportedBy:   v["reported_by"],
 		Source:       v["source"],
@@ -368,19 +379,18 @@ func commonOf(v map[string]string, k schema.Kind, l *[]schema.FieldError) schema
 		c.Schema = s
 	}
 	if s := v["revision"]; s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			*l = append(*l, schema.FieldError{Field: "revision", Value: s, Rule: schema.RuleType,
-				MessageEn: "is not a revision; expected an integer ≥ 1 (empty means 1)", MessageZh: "版本号应为从1开始的整数（空表示1）"})
+		n, ok := schema.ParseRevisionText(s)
+		switch {
+		case !ok:
+			*l = append(*l, schema.RevisionTextProblem("revision", s))
+		case n > 0:
+			c.Revision = n
 		}
-		c.Revision = n
 	}
 	if s := v["reported_at"]; s != "" {
-		t, ok := parseTime(s)
+		t, ok := schema.ParseTimeText(s)
 		if !ok {
-			*l = append(*l, schema.FieldError{Field: "reported_at", Value: s, Rule: schema.RuleDate,
-				MessageEn: "is not a time; expected RFC 3339 such as 2025-10-03T09:30:00+08:00, or 2025-10-03 09:30 in Asia/Shanghai",
-				MessageZh: "不是有效时间，应为 2025-10-03 09:30（北京时间）或 2025-10-03T09:30:00+08:00"})
+			*l = append(*l, schema.TimeTextProblem("reported_at", s))
 		} else {
 			c.ReportedAt = &t
 		}
@@ -388,63 +398,22 @@ func commonOf(v map[string]string, k schema.Kind, l *[]schema.FieldError) schema
 	return c
 }
 
-var timeLayouts = []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02", "2006/01/02 15:04:05", "2006/01/02 15:04", "2006/1/2 15:04"}
-
-// parseTime accepts RFC 3339, or a local time in Asia/Shanghai.
-func parseTime(s string) (time.Time, bool) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, true
-	}
-	for _, layout := range timeLayouts {
-		if t, err := time.ParseInLocation(layout, s, schema.Location()); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
+// period reads a month with [schema.ParsePeriodText]; a text it does not
+// accept is left for validation to report.
+func period(s string) string {
+	p, _ := schema.ParsePeriodText(s)
+	return p
 }
 
-var (
-	loosePeriodRE = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$`)
-	looseDateRE   = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0?0:00(?::00)?)?$`)
-	thousandsRE   = regexp.MustCompile(`^-?\d{1,3}(,\d{3})+(\.\d+)?$`)
-)
-
-// loosePeriod writes the months spreadsheets produce — 2025/9, 2025年9月,
-// 2025-9 — as 2025-09. Anything else is left for validation to judge.
-func loosePeriod(s string) string {
-	if m := loosePeriodRE.FindStringSubmatch(s); m != nil {
-		mo, _ := strconv.Atoi(m[2])
-		return fmt.Sprintf("%s-%02d", m[1], mo)
-	}
-	return s
-}
-
-// looseDate writes 2025/9/30, 2025年9月30日 and 2025-09-30 00:00:00 as
-// 2025-09-30. Anything else is left for validation to judge.
-func looseDate(s string) string {
-	if m := looseDateRE.FindStringSubmatch(s); m != nil {
-		mo, _ := strconv.Atoi(m[2])
-		d, _ := strconv.Atoi(m[3])
-		return fmt.Sprintf("%s-%02d-%02d", m[1], mo, d)
-	}
-	return s
-}
-
-// money parses an amount in 万元; thousands separators (1,234.5) are
-// accepted. A value that is not a number is kept for validation to report.
-func money(s string) schema.Wan {
-	if thousandsRE.MatchString(s) {
-		s = strings.ReplaceAll(s, ",", "")
-	}
-	return schema.ParseWan(s)
+// date reads a date with [schema.ParseDateText]; a text it does not
+// accept is left for validation to report.
+func date(s string) string {
+	d, _ := schema.ParseDateText(s)
+	return d
 }
 
 func percent(s string, l *[]schema.FieldError) *decimal.Decimal {
-	t := strings.TrimSpace(strings.TrimRight(s, "%％"))
-	if t == "" {
-		return nil
-	}
-	d, fe := schema.ParsePercent("percent_complete", t)
+	d, fe := schema.ParsePercentText("percent_complete", s)
 	if fe != nil {
 		*l = append(*l, *fe)
 	}

@@ -97,8 +97,12 @@ func checkStored(t *testing.T, js jetstream.JetStream, rc *submit.Receipt) {
 		if err != nil {
 			t.Fatalf("event %s line %d: get seq %d: %v", e.EventID, e.Line, e.Seq, err)
 		}
-		if got := m.Header.Get(schema.HeaderMsgID); got != e.EventID || m.Subject != e.Subject {
-			t.Fatalf("seq %d holds %s on %s; receipt says %s on %s", e.Seq, got, m.Subject, e.EventID, e.Subject)
+		got := m.Header.Get(schema.HeaderMsgID)
+		if !e.Resent && got != e.MsgID || e.Resent && !strings.HasPrefix(got, e.MsgID+":") || m.Subject != e.Subject {
+			t.Fatalf("seq %d holds %s on %s; receipt says %s (resent %t) on %s", e.Seq, got, m.Subject, e.MsgID, e.Resent, e.Subject)
+		}
+		if parts, err := schema.ParseSubject(e.Subject); err != nil || e.MsgID != parts.Department+":"+e.EventID {
+			t.Fatalf("message id %s is not scoped by the department of %s (%v)", e.MsgID, e.Subject, err)
 		}
 	}
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+	"github.com/shopspring/decimal"
 	"github.com/synadia-io/orbit.go/jetstreamext"
 
 	"github.com/keyproject/kpp/schema"
@@ -73,7 +75,8 @@ type item struct {
 	line     int
 	ev       schema.Event
 	problems []schema.FieldError
-	id       string
+	id       string // schema.EventID
+	msgID    string // schema.MsgID: the Nats-Msg-Id
 	subject  string
 	body     []byte
 	content  *[32]byte // see contentOf; computed when first needed
@@ -96,7 +99,7 @@ func (it *item) contentHash() ([32]byte, error) {
 func (it *item) msg() *nats.Msg {
 	m := nats.NewMsg(it.subject)
 	m.Data = it.body
-	m.Header.Set(schema.HeaderMsgID, it.id)
+	m.Header.Set(schema.HeaderMsgID, it.msgID)
 	return m
 }
 
@@ -113,10 +116,16 @@ func (it *item) msg() *nats.Msg {
 // A file with any problem publishes nothing (its registrations do not count
 // for later files) unless [Config.SkipInvalid] is set. A file is published
 // registrations first, then in line order, in atomic batches of
-// [Config.BatchSize]; a batch that JetStream rejects because it holds an
-// already-stored message id (error 10201) is published one message at a
-// time, and the receipt counts the duplicates — and, as conflicts with a
-// problem each, those whose stored content differs.
+// [Config.BatchSize], each message with the id [schema.MsgID]; a batch
+// that JetStream rejects because it holds an already-stored message id
+// (error 10201) is published one message at a time. A message JetStream
+// calls a duplicate is compared with the message stored under its id (see
+// [Publisher.verify]): the same subject and content is counted as a
+// duplicate; the same subject with other content is a conflict (a problem
+// each, and the error); another subject — a message of another department
+// holding this one's id — or a stored message that cannot be read (a
+// department's NATS user) is published again under a fresh id and counted
+// as resent, so a report is never lost to an id it does not own.
 //
 // The receipt is returned even with an error. The error is an
 // [*InvalidError] when records had problems (files without problems were
@@ -209,10 +218,16 @@ func (p *Publisher) checkFile(ctx context.Context, own *owners, in *Input, now t
 	if err := own.prefetch(ctx, in.Records); err != nil {
 		return nil, nil, err
 	}
+	months := monthsOf(in.Records)
 	for i := range in.Records {
 		it, err := p.check(ctx, own, in, &in.Records[i], now)
 		if err != nil {
 			return nil, nil, err
+		}
+		if len(it.problems) == 0 {
+			if fe := months.cumulative(it.ev); fe != nil {
+				it.problems = append(it.problems, *fe)
+			}
 		}
 		if len(it.problems) == 0 {
 			if first, ok := seen[it.id]; ok {
@@ -249,6 +264,54 @@ func (p *Publisher) checkFile(ctx context.Context, own *owners, in *Input, now t
 	return fr, items, nil
 }
 
+// months are the investment reports of one file by project and month
+// (the highest revision of each), with their lines: what `kpp submit`
+// knows of the previous month.
+type months map[[2]string]monthReport
+
+type monthReport struct {
+	r    *schema.InvestmentReport
+	line int
+}
+
+func monthsOf(recs []Record) months {
+	m := months{}
+	for _, rec := range recs {
+		r, ok := rec.Event.(*schema.InvestmentReport)
+		if !ok || len(rec.Problems) > 0 {
+			continue
+		}
+		k := [2]string{r.ProjectID, r.Period}
+		if old, ok := m[k]; !ok || old.r.Revision < r.Revision {
+			m[k] = monthReport{r, rec.Line}
+		}
+	}
+	return m
+}
+
+// cumulative checks 本年累计 = 上月本年累计 + 本月完成 where the file holds
+// the previous month (and always for January): see
+// [schema.CumulativeProblem]. The stored months are the intake's to check.
+func (m months) cumulative(ev schema.Event) *schema.FieldError {
+	r, ok := ev.(*schema.InvestmentReport)
+	if !ok {
+		return nil
+	}
+	p, err := schema.ParsePeriod(r.Period)
+	if err != nil {
+		return nil
+	}
+	if p.Month == time.January {
+		return schema.CumulativeProblem(r, schema.NewWan(decimal.Zero), "", "", "")
+	}
+	prev, ok := m[[2]string{r.ProjectID, p.Prev().String()}]
+	if !ok {
+		return nil
+	}
+	n := strconv.Itoa(prev.line)
+	return schema.CumulativeProblem(r, prev.r.YTDCompletedWan, p.Prev().String(), "line "+n, "第"+n+"行")
+}
+
 // check decodes, validates and checks the ownership of one record.
 func (p *Publisher) check(ctx context.Context, own *owners, in *Input, rec *Record, now time.Time) (*item, error) {
 	it := &item{line: rec.Line, file: in.Name, problems: append([]schema.FieldError(nil), rec.Problems...)}
@@ -279,7 +342,7 @@ func (p *Publisher) check(ctx context.Context, own *owners, in *Input, rec *Reco
 	if err != nil {
 		return nil, fmt.Errorf("%s:%d: encode event: %w", in.Name, rec.Line, err)
 	}
-	it.id, it.subject, it.body = schema.EventID(it.ev), schema.Subject(it.ev), body
+	it.id, it.msgID, it.subject, it.body = schema.EventID(it.ev), schema.MsgID(it.ev), schema.Subject(it.ev), body
 	return it, nil
 }
 
@@ -355,7 +418,8 @@ func (p *Publisher) publishBatch(ctx context.Context, fr *FileReceipt, items []*
 	log.Info("batch holds already-stored message ids; publishing one at a time")
 	// Comparing a duplicate with the stored copy reads the stream, which a
 	// department's NATS user may not do (it would read other departments'
-	// reports): with AssumeStreams, duplicates are counted, not compared.
+	// reports): with AssumeStreams, a duplicate is published again under a
+	// fresh id instead (ingest stores the event once).
 	var stream jetstream.Stream
 	if !p.cfg.AssumeStreams {
 		if stream, err = p.js.Stream(ctx, schema.UpdatesStream); err != nil {
@@ -369,22 +433,36 @@ func (p *Publisher) publishBatch(ctx context.Context, fr *FileReceipt, items []*
 			fr.Batches = append(fr.Batches, b)
 			return fmt.Errorf("%w: %s:%d: event %s on %s: %w", ErrPublish, fr.File, it.line, it.id, it.subject, err)
 		}
-		fr.Events = append(fr.Events, eventReceipt(it, pa.Sequence, pa.Duplicate))
 		if pa.Duplicate {
-			b.Duplicates++
-			if stream == nil {
-				fr.Duplicates++
-				continue
-			}
-			if fe, err := conflict(ctx, stream, it, pa.Sequence); err != nil {
+			v, fe, err := p.verify(ctx, stream, it, pa.Sequence)
+			if err != nil {
+				fr.Batches = append(fr.Batches, b)
 				return err
-			} else if fe != nil {
+			}
+			switch v {
+			case verifiedSame:
+				b.Duplicates++
+				fr.Duplicates++
+				fr.Events = append(fr.Events, eventReceipt(it, pa.Sequence, true))
+				continue
+			case verifiedConflict:
+				b.Duplicates++
 				fr.Conflicts++
 				fr.Problems = append(fr.Problems, Problem{File: fr.File, Line: it.line, FieldError: *fe})
+				fr.Events = append(fr.Events, eventReceipt(it, pa.Sequence, true))
 				continue
 			}
-			fr.Duplicates++
-			continue
+			held := pa.Sequence
+			if pa, err = p.resend(ctx, it); err != nil {
+				fr.Batches = append(fr.Batches, b)
+				return fmt.Errorf("%w: %s:%d: event %s on %s, published again under a fresh id: %w", ErrPublish, fr.File, it.line, it.id, it.subject, err)
+			}
+			fr.Resent++
+			e := eventReceipt(it, pa.Sequence, false)
+			e.Resent, e.HeldBy = true, held
+			fr.Events = append(fr.Events, e)
+		} else {
+			fr.Events = append(fr.Events, eventReceipt(it, pa.Sequence, false))
 		}
 		fr.Published++
 		if b.FirstSeq == 0 {
@@ -398,34 +476,84 @@ func (p *Publisher) publishBatch(ctx context.Context, fr *FileReceipt, items []*
 	return nil
 }
 
-// conflict compares a record JetStream called a duplicate with the message
-// stored at seq: when their content differs, the record was not stored and
-// the sender must know (a change needs a new revision).
-func conflict(ctx context.Context, stream jetstream.Stream, it *item, seq uint64) (*schema.FieldError, error) {
+// verdict is what the message stored under a record's message id says of
+// the record.
+type verdict int
+
+const (
+	// verifiedSame: the record is stored, on its subject with its content.
+	verifiedSame verdict = iota
+	// verifiedConflict: the record's subject holds other content under its
+	// id: the department sent a different report with the same revision.
+	verifiedConflict
+	// notTheRecord: the id is held by a message on another subject (another
+	// department's), the stored message is gone, or it cannot be read: the
+	// record is not known to be stored.
+	notTheRecord
+)
+
+// verify compares a record JetStream called a duplicate with the message
+// stored at seq (the sequence a duplicate's acknowledgement names). Only
+// the record's department (and the service) may publish on its subject,
+// so a message there is the department's own: the same content is a
+// duplicate, other content a conflict the sender must know of (a change
+// needs a new revision). A message on another subject holds the id
+// without being the record — a department that set another department's
+// ids on its own messages (issue 9, item 5) — and is logged at WARN for
+// the operator. stream is nil when the stream may not be read.
+func (p *Publisher) verify(ctx context.Context, stream jetstream.Stream, it *item, seq uint64) (verdict, *schema.FieldError, error) {
+	if stream == nil {
+		return notTheRecord, nil, nil
+	}
 	m, err := stream.GetMsg(ctx, seq)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return nil, nil
+		return notTheRecord, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: read stored sequence %d to compare with %s:%d: %w", ErrPublish, seq, it.file, it.line, err)
+		return 0, nil, fmt.Errorf("%w: read stored sequence %d to compare with %s:%d: %w", ErrPublish, seq, it.file, it.line, err)
+	}
+	if m.Subject != it.subject {
+		p.cfg.Logger.Warn("another message holds this record's message id: publishing the record again under a fresh id; look into who sent the other message",
+			"file", it.file, "line", it.line, "msg_id", it.msgID, "subject", it.subject, "held_by_seq", seq, "held_by_subject", m.Subject)
+		return notTheRecord, nil, nil
 	}
 	stored, err := schema.DecodeAny(m.Data)
 	if err == nil {
 		var c, mine [32]byte
 		if c, err = contentOf(stored); err == nil {
 			if mine, err = it.contentHash(); err != nil {
-				return nil, err
+				return 0, nil, err
 			}
 			if c == mine {
-				return nil, nil
+				return verifiedSame, nil, nil
 			}
 		}
 	}
+	return verifiedConflict, conflictProblem(it, seq), nil
+}
+
+// resend publishes a record under a fresh message id: its own id with a
+// unique suffix, which no other publisher can have taken.
+func (p *Publisher) resend(ctx context.Context, it *item) (*jetstream.PubAck, error) {
+	m := it.msg()
+	m.Header.Set(schema.HeaderMsgID, it.msgID+":"+nuid.Next())
+	pa, err := p.js.PublishMsg(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	p.cfg.Logger.Info("record published again under a fresh message id", "file", it.file, "line", it.line,
+		"msg_id", m.Header.Get(schema.HeaderMsgID), "seq", pa.Sequence)
+	return pa, nil
+}
+
+// conflictProblem says that the record's event is stored at seq with
+// other content.
+func conflictProblem(it *item, seq uint64) *schema.FieldError {
 	next := strconv.Itoa(it.ev.Rev() + 1)
 	return &schema.FieldError{Field: "revision", Value: strconv.Itoa(it.ev.Rev()), Rule: RuleConflict,
 		MessageEn: "the same event (" + describe(it.ev) + ") is already stored with different content at sequence " + strconv.FormatUint(seq, 10) +
 			"; this record was NOT stored; expected a correction as revision " + next + " with a correction_reason",
-		MessageZh: "该事件（同一项目、期间/节点和版本号）已以不同内容报送（序号" + strconv.FormatUint(seq, 10) + "），本条未保存；更正请以版本号" + next + "报送并填写更正原因"}, nil
+		MessageZh: "该事件（同一项目、期间/节点和版本号）已以不同内容报送（序号" + strconv.FormatUint(seq, 10) + "），本条未保存；更正请以版本号" + next + "报送并填写更正原因"}
 }
 
 func describe(ev schema.Event) string {
@@ -433,6 +561,6 @@ func describe(ev schema.Event) string {
 }
 
 func eventReceipt(it *item, seq uint64, dup bool) EventReceipt {
-	return EventReceipt{Line: it.line, EventID: it.id, Kind: string(it.ev.Kind()), ProjectID: it.ev.Project(),
+	return EventReceipt{Line: it.line, EventID: it.id, MsgID: it.msgID, Kind: string(it.ev.Kind()), ProjectID: it.ev.Project(),
 		Subject: it.subject, Seq: seq, Duplicate: dup}
 }

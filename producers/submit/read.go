@@ -49,8 +49,14 @@ type Record struct {
 	// first line; for events, the position in the slice).
 	Line int
 	// Event is the decoded event; nil when the record could not be decoded.
+	// A record with Problems may still have the event as far as it was
+	// read, so that checks needing the whole event (such as the intake's
+	// against the stored months) report their problems in the same pass;
+	// such an event is never published.
 	Event schema.Event
-	// Problems are the decoding problems (not yet the validation ones).
+	// Problems are the record's problems. A JSON record's are its decoding
+	// problems, validation comes later; a CSV or sheet row's include the
+	// validation of the rest of the row, so that one pass lists them all.
 	Problems []schema.FieldError
 }
 

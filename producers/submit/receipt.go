@@ -50,6 +50,13 @@ type Counts struct {
 	// Repeated are valid records identical to an earlier record of the
 	// same submission; they were published once.
 	Repeated int `json:"repeated"`
+	// Resent were published (and are counted in Published) under a fresh
+	// message id, because JetStream held their id for a message that is
+	// not known to be theirs: a message on another subject (another
+	// department's, holding this department's ids), or any stored message
+	// when the stream may not be read (a department's NATS user). Ingest
+	// stores each event once, so a resent duplicate is not stored twice.
+	Resent int `json:"resent"`
 }
 
 func (c *Counts) add(o Counts) {
@@ -60,6 +67,7 @@ func (c *Counts) add(o Counts) {
 	c.Duplicates += o.Duplicates
 	c.Conflicts += o.Conflicts
 	c.Repeated += o.Repeated
+	c.Resent += o.Resent
 }
 
 // Batch is one atomic batch as JetStream acknowledged it. A batch that
@@ -82,13 +90,17 @@ type Batch struct {
 	Duplicates int `json:"duplicates,omitempty"`
 }
 
-// EventReceipt is one published event: its id (also its Nats-Msg-Id), the
+// EventReceipt is one published event: its id, its message id, the
 // subject and the stream sequence that holds it.
 type EventReceipt struct {
 	// Line is the record's line in its file.
 	Line int `json:"line"`
-	// EventID is schema.EventID of the event, its Nats-Msg-Id.
+	// EventID is schema.EventID of the event: the id of its stored row.
 	EventID string `json:"event_id"`
+	// MsgID is schema.MsgID of the event, its Nats-Msg-Id
+	// ("<department>:<event id>"); a resent event was published with it
+	// and a unique suffix.
+	MsgID string `json:"msg_id"`
 	// Kind is project, investment or milestone.
 	Kind string `json:"kind"`
 	// ProjectID is the project the event is about.
@@ -99,6 +111,11 @@ type EventReceipt struct {
 	// sequence of the copy stored before.
 	Seq       uint64 `json:"seq"`
 	Duplicate bool   `json:"duplicate,omitempty"`
+	// Resent is true when the event was published again under a fresh
+	// message id (see Counts.Resent); HeldBy is the sequence of the
+	// message that held its id.
+	Resent bool   `json:"resent,omitempty"`
+	HeldBy uint64 `json:"held_by,omitempty"`
 }
 
 // FileReceipt is the receipt of one file.
@@ -209,11 +226,16 @@ func statusSummary(f *FileReceipt) string {
 	case StatusChecked:
 		return "checked, nothing published (dry run)"
 	}
+	st := string(f.Status)
+	if f.Resent > 0 {
+		st += fmt.Sprintf(" (%d %s again under a fresh message id: JetStream held the id for a message not known to be this department's; ingest stores each report once)",
+			f.Resent, plural(f.Resent, "record published", "records published"))
+	}
 	if f.Conflicts > 0 {
 		return fmt.Sprintf("%s, but %d %s already stored with different content and not replaced (see the problems)",
-			f.Status, f.Conflicts, plural(f.Conflicts, "record was", "records were"))
+			st, f.Conflicts, plural(f.Conflicts, "record was", "records were"))
 	}
-	return string(f.Status)
+	return st
 }
 
 func batchSummary(f *FileReceipt) string {

@@ -106,6 +106,12 @@ func TestSubmitRejectsBadInput(t *testing.T) {
 			[]string{`bad.csv:1: header: "ytd_completed_wan": the column ytd_completed_wan (本年累计完成, 本年累计完成投资) [万元] is missing; expected it in investment reports (投资完成月报缺少必填列：ytd_completed_wan (本年累计完成, 本年累计完成投资) [万元])`}},
 		{"duplicate event id with different content", "bad.csv", head + good + "qingyuan-pumped-storage,qy-fgj,2025-08,150,250,350,王敏\n",
 			[]string{`bad.csv:3: event_id: "` + dupID + `": the same event (investment qingyuan-pumped-storage 2025-08 revision 1) as ` + "%s" + `:2 but with different content; expected one content per revision (send a correction as a higher revision) (与 %s:2 为同一事件（同一项目、期间/节点和版本号）但内容不同；更正请提高版本号)`}},
+		{"year-to-date not last month's plus the month", "bad.csv", head + good + "qingyuan-pumped-storage,qy-fgj,2025-09,100,250,400,王敏\n",
+			[]string{`bad.csv:3: ytd_completed_wan: "250.0000": year-to-date 250.00 is not the previous month's 200.00 (2025-08, line 2) plus the month's 100.00 = 300.00 万元 (difference -50.00); expected them equal, or a correction_reason explaining the difference (a reduction, a change of scope), or a correction of the previous month (本年累计（250.00万元）不等于上月本年累计（2025-08 第2行：200.00万元）加本月完成（100.00万元），即300.00万元，相差-50.00万元；如差额属实（如核减、统计口径调整），请在“更正原因/说明”中写明原因，否则请核对数字或更正上月)`}},
+		{"a bad cell and a bad sum in one pass", "bad.csv", "project_id,department_id,period,month_completed_wan,ytd_completed_wan,reported_by,reported_at\n" +
+			"qingyuan-pumped-storage,qy-fgj,2025年8月,１００,50,王敏,昨天\n",
+			[]string{`bad.csv:2: reported_at: "昨天": "昨天" is not a time; expected 2025-10-03 09:30 (Beijing time) or RFC 3339 such as 2025-10-03T09:30:00+08:00 (不是有效时间，应为 2025-10-03 09:30（北京时间）或 2025-10-03T09:30:00+08:00)`,
+				`bad.csv:2: ytd_completed_wan: "50.0000": year-to-date 50.00 is below the month's 100.00 万元; expected ytd ≥ month (本年累计（50.00万元）应不小于本月完成（100.00万元）)`}},
 		{"month not started", "bad.csv", head + good + "qingyuan-pumped-storage,qy-fgj,2025-11,100,200,300,王敏\n",
 			[]string{`bad.csv:3: period: "2025-11": "2025-11" is a month that has not started yet (now 2025-10); expected the current or an earlier month (月份尚未开始，不能提前报送)`}},
 		{"not JSON", "bad.jsonl", "{\"schema\": \"kpp.investment_report.v1\",\n",

@@ -8,7 +8,10 @@
 -- with a single row, which means the same on ClickHouse 18.16 and on current
 -- releases. report_months joins each month's latest report to its project
 -- with ANY LEFT JOIN on a right side that has one row per project, which
--- also means the same on both. docs/analysts.md describes every column.
+-- also means the same on both. The review_* views read the rows of each
+-- review's current run only (review_current, migration 6): one complete
+-- board per review, never the rows of a run that failed half-way or of an
+-- earlier board not yet dropped. docs/analysts.md describes every column.
 
 CREATE VIEW IF NOT EXISTS labels AS
 SELECT tupleElement(l, 1) AS code_set, tupleElement(l, 2) AS code, tupleElement(l, 3) AS label_zh,
@@ -132,7 +135,8 @@ FROM dispatch_projects AS d
 CROSS JOIN
 (
     SELECT groupArray(concat(code_set, ':', code)) AS label_keys, groupArray(label_zh) AS label_zhs FROM labels
-) AS l;
+) AS l
+WHERE run_id IN (SELECT run_id FROM review_current);
 
 CREATE VIEW IF NOT EXISTS review_totals AS
 SELECT kind, label_zhs[indexOf(label_keys, concat('kind:', toString(kind)))] AS kind_zh, period,
@@ -144,7 +148,8 @@ FROM dispatch_totals AS d
 CROSS JOIN
 (
     SELECT groupArray(concat(code_set, ':', code)) AS label_keys, groupArray(label_zh) AS label_zhs FROM labels
-) AS l;
+) AS l
+WHERE run_id IN (SELECT run_id FROM review_current);
 
 CREATE VIEW IF NOT EXISTS review_reporting AS
 SELECT kind, label_zhs[indexOf(label_keys, concat('kind:', toString(kind)))] AS kind_zh, period, report_period,
@@ -155,7 +160,8 @@ FROM dispatch_reporting AS d
 CROSS JOIN
 (
     SELECT groupArray(concat(code_set, ':', code)) AS label_keys, groupArray(label_zh) AS label_zhs FROM labels
-) AS l;
+) AS l
+WHERE run_id IN (SELECT run_id FROM review_current);
 
 CREATE VIEW IF NOT EXISTS review_milestones AS
 SELECT kind, label_zhs[indexOf(label_keys, concat('kind:', toString(kind)))] AS kind_zh, period,
@@ -167,4 +173,5 @@ FROM dispatch_milestones AS d
 CROSS JOIN
 (
     SELECT groupArray(concat(code_set, ':', code)) AS label_keys, groupArray(label_zh) AS label_zhs FROM labels
-) AS l;
+) AS l
+WHERE run_id IN (SELECT run_id FROM review_current);

@@ -136,14 +136,15 @@ func insert(ctx context.Context, st *chstore.Store, events []schema.Event, first
 	conn := st.Conn()
 	projects, err := conn.PrepareBatch(ctx, `INSERT INTO project_registrations (event_id, project_id, revision, name_zh,
 name_en, region, category, stage, department_id, department_name, total_investment_wan, plan_years, plan_annual_wan,
-plan_monthly_wan, milestone_ids, milestone_titles, milestone_planned, reported_by, source, received_at, stream_seq, keep_rank, ingested_at)`)
+plan_monthly_wan, milestone_ids, milestone_titles, milestone_planned, reported_by, source, received_at, stream_seq, keep_rank, ingested_at,
+responsible_unit, responsible_person, lead_official)`)
 	if err != nil {
 		return fmt.Errorf("insert project registrations: %w", err)
 	}
 	defer projects.Abort()
 	reports, err := conn.PrepareBatch(ctx, `INSERT INTO investment_reports (event_id, project_id, department_id, period,
 period_start, revision, month_completed_wan, ytd_completed_wan, since_start_completed_wan, correction_reason,
-reported_by, source, received_at, stream_seq, keep_rank, ingested_at)`)
+reported_by, source, received_at, stream_seq, keep_rank, ingested_at, problems, next_steps)`)
 	if err != nil {
 		return fmt.Errorf("insert investment reports: %w", err)
 	}
@@ -183,7 +184,8 @@ reported_by, source, received_at, stream_seq, keep_rank, ingested_at)`)
 			}
 			err = projects.Append(id, e.ProjectID, uint32(e.Revision), e.NameZh, e.NameEn, e.Region, string(e.Category),
 				string(e.Stage), e.DepartmentID, e.DepartmentName, optWan(e.TotalInvestmentWan), years, amounts,
-				monthly, ids, titles, planned, e.ReportedBy, e.Source, at, seq, math.MaxUint64-seq, at)
+				monthly, ids, titles, planned, e.ReportedBy, e.Source, at, seq, math.MaxUint64-seq, at,
+				e.ResponsibleUnit, e.ResponsiblePerson, e.LeadOfficial)
 			np++
 		case *schema.InvestmentReport:
 			p, perr := schema.ParsePeriod(e.Period)
@@ -192,7 +194,7 @@ reported_by, source, received_at, stream_seq, keep_rank, ingested_at)`)
 			}
 			err = reports.Append(id, e.ProjectID, e.DepartmentID, e.Period, p.Start(), uint32(e.Revision),
 				e.MonthCompletedWan.Value, e.YTDCompletedWan.Value, optWan(e.SinceStartCompletedWan), e.CorrectionReason,
-				e.ReportedBy, e.Source, at, seq, math.MaxUint64-seq, at)
+				e.ReportedBy, e.Source, at, seq, math.MaxUint64-seq, at, e.Problems, e.NextSteps)
 			nr++
 		case *schema.MilestoneUpdate:
 			err = milestones.Append(id, e.ProjectID, e.DepartmentID, e.MilestoneID, uint32(e.Revision), e.Title,

@@ -1,4 +1,12 @@
-package credentials
+// Package passhash hashes secrets — department tokens, readers' passwords —
+// with argon2id (RFC 9106) and checks them in constant time. A hash is
+// stored in the PHC string format with its own parameters and a random
+// 16-byte salt:
+//
+//	$argon2id$v=19$m=19456,t=2,p=1$<salt, base64>$<hash, base64>
+//
+// so changing the parameters affects only hashes made afterwards.
+package passhash
 
 import (
 	"crypto/subtle"
@@ -10,6 +18,33 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
+// Params are the argon2id parameters of new hashes.
+type Params struct {
+	// Time is the number of passes. Default 2.
+	Time uint32
+	// MemoryKiB is the memory per hash in KiB. Default 19456 (19 MiB).
+	MemoryKiB uint32
+	// Threads is the parallelism. Default 1.
+	Threads uint8
+}
+
+// Default are OWASP's minimum parameters for argon2id (19 MiB, 2 passes,
+// 1 lane): some 30-60 ms per hash on one core.
+var Default = Params{Time: 2, MemoryKiB: 19 * 1024, Threads: 1}
+
+// Validate reports parameters out of range.
+func (p Params) Validate() error {
+	switch {
+	case p.Time < 1:
+		return fmt.Errorf("argon2id Time is 0; expected at least 1 pass")
+	case p.Threads < 1:
+		return fmt.Errorf("argon2id Threads is 0; expected at least 1")
+	case p.MemoryKiB < 8*uint32(p.Threads) || p.MemoryKiB > 4<<20:
+		return fmt.Errorf("argon2id MemoryKiB %d is outside %d-%d KiB", p.MemoryKiB, 8*uint32(p.Threads), 4<<20)
+	}
+	return nil
+}
+
 const (
 	saltBytes = 16
 	keyBytes  = 32
@@ -17,9 +52,9 @@ const (
 
 var phcEncoding = base64.RawStdEncoding
 
-// hashSecret returns the PHC string of an argon2id hash of secret with a
-// new random salt: $argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>.
-func hashSecret(r io.Reader, p Argon2Params, secret string) (string, error) {
+// Hash returns the PHC string of an argon2id hash of secret with a new
+// random salt read from r (crypto/rand.Reader outside tests).
+func Hash(r io.Reader, p Params, secret string) (string, error) {
 	salt := make([]byte, saltBytes)
 	if _, err := io.ReadFull(r, salt); err != nil {
 		return "", fmt.Errorf("read random bytes for a salt: %w", err)
@@ -29,15 +64,16 @@ func hashSecret(r io.Reader, p Argon2Params, secret string) (string, error) {
 		phcEncoding.EncodeToString(salt), phcEncoding.EncodeToString(key)), nil
 }
 
-// phc is a parsed argon2id PHC string.
-type phc struct {
-	params Argon2Params
+// Parsed is a parsed argon2id PHC string.
+type Parsed struct {
+	params Params
 	salt   []byte
 	key    []byte
 }
 
-func parsePHC(s string) (phc, error) {
-	var h phc
+// Parse reads a PHC string made by [Hash], or says what is wrong with it.
+func Parse(s string) (Parsed, error) {
+	var h Parsed
 	parts := strings.Split(s, "$")
 	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
 		return h, fmt.Errorf("not an argon2id hash ($argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>)")
@@ -62,8 +98,9 @@ func parsePHC(s string) (phc, error) {
 	return h, nil
 }
 
-// matches reports, in constant time, whether secret hashes to h.
-func (h phc) matches(secret string) bool {
+// Matches reports, in constant time, whether secret hashes to h. It costs
+// one argon2id hash with h's parameters.
+func (h Parsed) Matches(secret string) bool {
 	key := argon2.IDKey([]byte(secret), h.salt, h.params.Time, h.params.MemoryKiB, h.params.Threads, uint32(len(h.key)))
 	return subtle.ConstantTimeCompare(key, h.key) == 1
 }
