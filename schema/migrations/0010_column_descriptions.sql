@@ -75,6 +75,8 @@ FROM
         ('investment_latest', 'source', '', '报送渠道', 'how it entered: cli, csv, jsonl, api, web, xlsx, demo'),
         ('investment_latest', 'received_at', 'time', '服务器接收时间（判定迟报）', 'when NATS JetStream stored the message; decides lateness'),
         ('investment_latest', 'event_id', '', '事件编号', 'event id; also the NATS message id'),
+        ('investment_latest', 'imported_at', 'time', '导入行：服务器实际接收时间（received_at 为申报的报送时间）；非导入为 NULL', 'imported rows: when NATS JetStream really stored the message (received_at holds the declared submission time); NULL when not imported'),
+        ('investment_latest', 'imported_by', '', '导入行：导入人（kpp import --by）；非导入为空', 'imported rows: who imported them (kpp import --by); empty when not imported'),
         ('labels', 'code_set', '', '代码集', 'which code set'),
         ('labels', 'code', 'code', '代码', 'the code as stored'),
         ('labels', 'label_zh', '', '中文名称', 'Chinese label'),
@@ -96,6 +98,8 @@ FROM
         ('milestone_latest', 'source', '', '报送渠道', 'how it entered: cli, csv, jsonl, api, web, xlsx, demo'),
         ('milestone_latest', 'received_at', 'time', '服务器接收时间（判定迟报）', 'when NATS JetStream stored the message; decides lateness'),
         ('milestone_latest', 'event_id', '', '事件编号', 'event id; also the NATS message id'),
+        ('milestone_latest', 'imported_at', 'time', '导入行：服务器实际接收时间（received_at 为申报的报送时间）；非导入为 NULL', 'imported rows: when NATS JetStream really stored the message (received_at holds the declared submission time); NULL when not imported'),
+        ('milestone_latest', 'imported_by', '', '导入行：导入人（kpp import --by）；非导入为空', 'imported rows: who imported them (kpp import --by); empty when not imported'),
         ('project_milestones', 'project_id', '', '项目编号', 'project id, e.g. qingyuan-pumped-storage'),
         ('project_milestones', 'department_id', '', '责任部门编号', 'responsible department id'),
         ('project_milestones', 'milestone_id', '', '节点编号', 'milestone id'),
@@ -256,6 +260,10 @@ FROM
         ('review_totals', 'completion_pct', '%', '评级项目投资完成率', 'ytd of the rated projects / their plans; NULL when none rated'),
         ('review_totals', 'time_progress_pct', '%', '序时进度', 'time progress'),
         ('review_totals', 'gap_pp', 'points', '完成率与序时进度之差（负为落后）', 'completion minus time progress; negative is behind'),
-        ('review_totals', 'computed_at', 'time', '计算时间', 'when the rollup ran')
+        ('review_totals', 'computed_at', 'time', '计算时间', 'when the rollup ran'),
+        ('review_current', 'kind', 'code', '调度类型（weekly 周分析、dekad 旬调度、monthly 月例会）', 'review kind: weekly, dekad (ten-day) or monthly'),
+        ('review_current', 'period', 'key', '期次（2025-W39、2025-09-D2、2025-09）', 'period key: 2025-W39, 2025-09-D2 or 2025-09'),
+        ('review_current', 'run_id', '', '当前榜单的计算批次（最后开始的已完成批次）；dispatch_* 只读此批次的行', 'the run whose rows are the board: the complete run that started last; read dispatch_* rows of this run only'),
+        ('review_current', 'completed_at', 'time', '该批次记为完成的时间', 'when that run was recorded complete')
     ]) AS d
 );
