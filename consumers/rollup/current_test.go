@@ -80,7 +80,15 @@ func TestSQLOnCurrentClickHouse(t *testing.T) {
 		if _, err := rollup.Run(ctx, st, p, rating.Rules{}, rollup.RunOptions{Now: reviewNow, RunID: "test-" + p.Key()}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := rollup.Load(ctx, st, p); err != nil {
+		b, err := rollup.Load(ctx, st, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// What the report pages ask of a stored review besides its board.
+		if _, err := rollup.ArrivedAfter(ctx, st, p, b.Cutoff); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := rollup.EmptyRun(ctx, st, p); err != nil {
 			t.Fatal(err)
 		}
 	}
