@@ -8,7 +8,10 @@
 -- with a single row, which means the same on ClickHouse 18.16 and on current
 -- releases. report_months joins each month's latest report to its project
 -- with ANY LEFT JOIN on a right side that has one row per project, which
--- also means the same on both. The review_* views read the rows of each
+-- also means the same on both. Its completion_pct and gap_pp are
+-- Decimal(38, 2), as on the board (migration 6): a plan of 0.0001 万元
+-- gives a completion no smaller type holds, and one such report must not
+-- make the view fail. The review_* views read the rows of each
 -- review's current run only (review_current, migration 6): one complete
 -- board per review, never the rows of a run that failed half-way or of an
 -- earlier board not yet dropped. docs/analysts.md describes every column.
@@ -102,7 +105,7 @@ FROM
            name_zh, department_name, region, category, stage,
            plan_annual_wan[indexOf(plan_years, year)] AS plan_wan,
            if(indexOf(plan_years, year) = 0, NULL, toNullable(plan_wan)) AS annual_plan_wan,
-           toDecimal32(round(toDecimal128(ytd_completed_wan, 10) * 100 / if(plan_wan > 0, plan_wan, toDecimal64(1, 4)), 2), 2) AS completion,
+           toDecimal128(round(toDecimal128(ytd_completed_wan, 10) * 100 / if(plan_wan > 0, plan_wan, toDecimal64(1, 4)), 2), 2) AS completion,
            if(plan_wan > 0, toNullable(completion), NULL) AS completion_pct,
            toDecimal32(round(toDecimal64(toMonth(period_start), 4) * 100 / 12, 2), 2) AS time_progress_pct
     FROM investment_latest
