@@ -6,7 +6,7 @@ GO ?= go
 GOFLAGS ?=
 export CGO_ENABLED ?= 0
 
-.PHONY: demo test test-faults deps build bench lint check-sql clean
+.PHONY: demo test test-faults deps build bench lint chdb check-sql clean
 
 demo: deps
 	$(GO) run ./cmd/kpp demo
@@ -33,9 +33,18 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
-# Runs the schema on current ClickHouse (chDB from npm; needs ../shared/tools).
-check-sql:
-	../shared/tools/check-sql-current-clickhouse schema/migrations/*.sql
+# Installs current ClickHouse in-process (chDB, the version pinned in
+# .ci/chdb/package-lock.json) for check-sql; needs node >= 18 and npm.
+chdb:
+	@test -f .ci/chdb/node_modules/chdb/package.json || npm ci --prefix .ci/chdb --no-audit --no-fund
+
+# Runs the migrations on current ClickHouse (chDB), then the tests that run
+# them, every query of docs/analysts.md and every rollup query (with its
+# bound values) on both chDB and ClickHouse 18.16 and compare the answers.
+# CI=true: they fail instead of skipping when either engine is missing.
+check-sql: deps chdb
+	node .ci/chdb/run.js schema/migrations/*.sql
+	CI=true $(GO) test $(GOFLAGS) -count=1 -run 'CurrentClickHouse' ./consumers/chstore/ ./consumers/rollup/
 
 clean:
 	rm -rf bin .kpp

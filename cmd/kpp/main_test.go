@@ -37,7 +37,7 @@ func TestEveryCommandHasHelpWithEnvironmentVariables(t *testing.T) {
 	cmds := map[string][]string{
 		"serve":          {"KPP_NATS_URL", "KPP_CLICKHOUSE", "KPP_DATA_DIR", "KPP_INGEST_BATCH_SIZE", "KPP_SCHEDULE_WEEKLY", "KPP_SCHEDULE_LOOKBACK", "KPP_HTTP_LISTEN", "KPP_RULES"},
 		"submit":         {"KPP_NATS_URL", "--skip-invalid", "--receipt"},
-		"migrate":        {"KPP_CLICKHOUSE"},
+		"migrate":        {"KPP_CLICKHOUSE", "--analyst-password", "KPP_ANALYST_PASSWORD"},
 		"rollup monthly": {"--period", "--from", "--to", "KPP_RULES", "KPP_NATS_URL"},
 		"rollup weekly":  {"2025-W39"},
 		"rollup dekad":   {"2025-09-D2"},

@@ -26,6 +26,9 @@ const analystsDoc = "../../docs/analysts.md"
 var (
 	sqlBlock  = regexp.MustCompile("(?s)```sql\n(.*?)```")
 	queryName = regexp.MustCompile(`(?m)^-- name: ([a-z0-9-]+)\s*$`)
+	// reviewTable finds a review table read directly: its rows are those of
+	// every run, the board only those of the current run.
+	reviewTable = regexp.MustCompile(`\bdispatch_(projects|totals|milestones|reporting)\b`)
 )
 
 // docQuery is one ```sql block of the page.
@@ -60,6 +63,12 @@ func docQueries(t *testing.T) []docQuery {
 		if len(stmts) != 1 {
 			t.Errorf("%s:%d (%s): %d statements, want exactly one per block", analystsDoc, line, n[1], len(stmts))
 			continue
+		}
+		if !strings.Contains(stmts[0], "ORDER BY") {
+			t.Errorf("%s:%d (%s): no ORDER BY; the order of the rows must be explicit, the same on every ClickHouse version", analystsDoc, line, n[1])
+		}
+		if reviewTable.MatchString(stmts[0]) && !strings.Contains(stmts[0], "review_current") {
+			t.Errorf("%s:%d (%s): reads a review table without review_current; filter on run_id IN (SELECT run_id FROM review_current), or read the review_* views", analystsDoc, line, n[1])
 		}
 		out = append(out, docQuery{name: n[1], line: line, sql: stmts[0]})
 	}
@@ -146,10 +155,58 @@ func TestAnalystsDocQueriesRun(t *testing.T) {
 			column(rows, "project_id", "qingyuan-pumped-storage", "lishui-airport", "yilongqing-expressway-qingyuan"),
 			eqDec(rows[0]["ytd_completed_wan"], "114981.1"),
 			eq(rows[0]["name_zh"], "庆元抽水蓄能电站（抽蓄项目）"),
+			eq(rows[0]["category_zh"], "能源"),
+			eqDec(rows[0]["completion_pct"], "77.41"),
 			eq(rows[1]["department_name"], "丽水市交通运输局"))
 	})
 	check("red-list", func(rows []map[string]string) error {
 		return all(column(rows, "project_id", "lishui-airport"), eq(rows[0]["max_overdue_days"], "92"))
+	})
+	check("board-labels", func(rows []map[string]string) error {
+		return all(column(rows, "project_id", "lishui-airport", "mengyang-rural-road", "qingyuan-pumped-storage", "yilongqing-expressway-qingyuan"),
+			column(rows, "status_zh", "红", "黄", "绿", "未评级"), column(rows, "category_zh", "交通", "交通", "能源", "交通"),
+			column(rows, "stage_zh", "在建", "在建", "在建", "前期"), column(rows, "change_zh", "持平", "退步", "首次", "首次"),
+			column(rows, "prev_status_zh", "红", "绿", "无", "无"))
+	})
+	check("labels", func(rows []map[string]string) error {
+		return all(column(rows, "code", "transport", "energy", "water", "industry", "public", "urban", "environment",
+			"red", "yellow", "green", "unrated", "none"), eq(rows[0]["label_zh"], "交通"), eq(rows[7]["label_zh"], "红"))
+	})
+	check("column-dictionary", func(rows []map[string]string) error {
+		return all(eq(len(rows), 25), eq(rows[0]["column_name"], "annual_plan_wan"), eq(rows[0]["unit"], "万元"))
+	})
+	check("q01-red-three-months", func(rows []map[string]string) error {
+		return all(column(rows, "project_id", "lishui-airport"), eq(rows[0]["red_months"], "3"))
+	})
+	check("q02-late-departments", func(rows []map[string]string) error {
+		return all(column(rows, "department_id", "qy-jtj", "ls-jtj", "qy-nyj"), column(rows, "missing", "2", "0", "0"),
+			column(rows, "late", "0", "1", "0"))
+	})
+	check("q03-slips-by-category", func(rows []map[string]string) error {
+		return all(column(rows, "category", "transport"), column(rows, "category_zh", "交通"), column(rows, "slip_days", "58"))
+	})
+	check("q04-year-end-forecast", func(rows []map[string]string) error {
+		// 114981.1 × 12 ÷ 9 = 153308.1333 against 148540; 34352 × 12 ÷ 9 against 40000.
+		return all(column(rows, "project_id", "qingyuan-pumped-storage", "lishui-airport"),
+			column(rows, "forecast_pct", "103.21", "114.51"), eqDec(rows[0]["forecast_wan"], "153308.1333"))
+	})
+	check("q05-completion-by-region", func(rows []map[string]string) error {
+		return all(column(rows, "region", "丽水市", "丽水市庆元县"), column(rows, "completion_pct", "85.88", "77.32"))
+	})
+	check("q06-worse-since-last", func(rows []map[string]string) error {
+		return all(column(rows, "project_id", "mengyang-rural-road"), column(rows, "prev_status_zh", "绿"), column(rows, "status_zh", "黄"))
+	})
+	check("q07-furthest-behind", func(rows []map[string]string) error {
+		return column(rows, "project_id", "mengyang-rural-road", "qingyuan-pumped-storage", "lishui-airport")
+	})
+	check("q08-portfolio-by-month", func(rows []map[string]string) error {
+		return all(column(rows, "period", "2025-06", "2025-08", "2025-09"), column(rows, "month_completed_yi", "1.6120", "1.2687", "2.0706"))
+	})
+	check("q09-overdue-by-department", func(rows []map[string]string) error {
+		return all(column(rows, "department_id", "ls-jtj"), column(rows, "most_days_overdue", "104"))
+	})
+	check("q10-missing-twice", func(rows []map[string]string) error {
+		return all(column(rows, "department_id", "qy-jtj"), column(rows, "reviews_with_missing", "2"))
 	})
 	check("board-totals", func(rows []map[string]string) error {
 		return all(eq(rows[0]["dimension"], "all"), eq(rows[0]["red"], "1"), eq(rows[0]["unrated"], "1"), eq(len(rows), 4))
@@ -181,7 +238,7 @@ func TestAnalystsDocQueriesRun(t *testing.T) {
 		return all(column(rows, "department_id", "qy-nyj"), column(rows, "period", "2025-06"), eq(rows[0]["late_revisions"], "1"))
 	})
 	check("late-reports", func(rows []map[string]string) error {
-		return column(rows, "project_id", "lishui-airport")
+		return all(column(rows, "project_id", "lishui-airport"), column(rows, "deadline", "2025-10-06 00:00:00"))
 	})
 	check("missing-reports", func(rows []map[string]string) error {
 		return column(rows, "project_id", "mengyang-rural-road")
@@ -198,8 +255,10 @@ func TestAnalystsDocQueriesRun(t *testing.T) {
 		return all(
 			column(rows, "period", "2025-06", "2025-08", "2025-09"),
 			column(rows, "revision", "2", "1", "1"),
-			eqDec(rows[2]["completion_pct"], "77.41"),
-			eqDec(rows[2]["time_progress_pct"], "75"))
+			// 序时进度 rounds as the board does: 8/12 is 66.67, not 66.66.
+			column(rows, "time_progress_pct", "50", "66.67", "75"),
+			column(rows, "completion_pct", "48.68", "66.27", "77.41"),
+			column(rows, "gap_pp", "-1.32", "-0.40", "2.41"))
 	})
 	check("overdue-milestones", func(rows []map[string]string) error {
 		return all(
@@ -210,7 +269,10 @@ func TestAnalystsDocQueriesRun(t *testing.T) {
 		return all(column(rows, "rule", "unknown_project", "period"), column(rows, "rejected", "2", "1"), column(rows, "departments", "2", "1"))
 	})
 	check("ytd-by-category", func(rows []map[string]string) error {
-		return all(column(rows, "category", "energy", "transport"), eqDec(rows[0]["ytd_completed_yi"], "11.4981"))
+		// mengyang-rural-road missed September: the board counts it with
+		// its August year-to-date, and so does the query.
+		return all(column(rows, "category", "energy", "transport"), column(rows, "category_zh", "能源", "交通"),
+			column(rows, "projects", "1", "3"), column(rows, "ytd_completed_yi", "11.4981", "3.6877"))
 	})
 	check("synthetic-fields", func(rows []map[string]string) error {
 		return column(rows, "project_id", "lishui-airport", "qingyuan-pumped-storage")
@@ -463,13 +525,13 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 		plan, completion, gap                                  *decimal.Decimal
 		overdue                                                uint16
 		maxDays                                                uint32
-		status                                                 string
+		status, prev, change                                   string
 	}
 	boards := []board{
-		{"qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "丽水市庆元县", "energy", "qy-nyj", "庆元县能源局", "construction", 1, 1, "16548.15", "114981.1", dp("148540"), dp("77.41"), dp("2.41"), 0, 0, "green"},
-		{"lishui-airport", "丽水机场", "丽水市", "transport", "ls-jtj", "丽水市交通运输局", "construction", 1, 1, "4100", "34352", dp("40000"), dp("85.88"), dp("10.88"), 1, 92, "red"},
-		{"mengyang-rural-road", "濛杨线农村公路改造提升工程", "丽水市庆元县", "transport", "qy-jtj", "庆元县交通运输局", "construction", 0, 0, "0", "2185.5", dp("3000"), dp("72.85"), dp("-2.15"), 1, 30, "yellow"},
-		{"yilongqing-expressway-qingyuan", "义龙庆高速公路庆元段", "丽水市庆元县", "transport", "qy-jtj", "庆元县交通运输局", "preparation", 1, 1, "58.61", "340.23", nil, nil, nil, 0, 0, "unrated"},
+		{"qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "丽水市庆元县", "energy", "qy-nyj", "庆元县能源局", "construction", 1, 1, "16548.15", "114981.1", dp("148540"), dp("77.41"), dp("2.41"), 0, 0, "green", "none", "first"},
+		{"lishui-airport", "丽水机场", "丽水市", "transport", "ls-jtj", "丽水市交通运输局", "construction", 1, 1, "4100", "34352", dp("40000"), dp("85.88"), dp("10.88"), 1, 92, "red", "red", "same"},
+		{"mengyang-rural-road", "濛杨线农村公路改造提升工程", "丽水市庆元县", "transport", "qy-jtj", "庆元县交通运输局", "construction", 0, 0, "0", "2185.5", dp("3000"), dp("72.85"), dp("-2.15"), 1, 30, "yellow", "green", "worse"},
+		{"yilongqing-expressway-qingyuan", "义龙庆高速公路庆元段", "丽水市庆元县", "transport", "qy-jtj", "庆元县交通运输局", "preparation", 1, 1, "58.61", "340.23", nil, nil, nil, 0, 0, "unrated", "none", "first"},
 	}
 	// The monthly review of 2025-09 (read through the dispatch_monthly
 	// views) and the weekly review 2025-W41, stored in the generic tables.
@@ -477,7 +539,26 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 	for _, b := range boards {
 		boardRows = append(boardRows, []any{"monthly", "2025-09", date("2025-09-01"), date("2025-09-30"), now, b.project, b.name, b.region,
 			b.category, b.dept, b.deptName, b.stage, "2025-09", b.reported, b.rev, d(b.month), d(b.month), d(b.ytd), b.plan, b.completion, d("75"),
-			b.gap, b.overdue, b.maxDays, b.status, "理由", "reason", "none", "first", now, "run-monthly"})
+			b.gap, b.overdue, b.maxDays, b.status, "理由", "reason", b.prev, b.change, now, "run-monthly"})
+	}
+	// Two earlier monthly reviews: the airport red in both, the rural
+	// road green in August.
+	for _, r := range []struct {
+		period, start, end, project, name, region, dept, deptName, ytd, completion, progress, gap string
+		days                                                                                      uint32
+		status, prev, change                                                                      string
+	}{
+		{"2025-07", "2025-07-01", "2025-07-31", "lishui-airport", "丽水机场", "丽水市", "ls-jtj", "丽水市交通运输局", "26000", "65", "58.33", "6.67", 31, "red", "none", "first"},
+		{"2025-08", "2025-08-01", "2025-08-31", "lishui-airport", "丽水机场", "丽水市", "ls-jtj", "丽水市交通运输局", "30252", "75.63", "66.67", "8.96", 61, "red", "red", "same"},
+		{"2025-08", "2025-08-01", "2025-08-31", "mengyang-rural-road", "濛杨线农村公路改造提升工程", "丽水市庆元县", "qy-jtj", "庆元县交通运输局", "2185.5", "72.85", "66.67", "6.18", 0, "green", "none", "first"},
+	} {
+		plan := dp("40000")
+		if r.project == "mengyang-rural-road" {
+			plan = dp("3000")
+		}
+		boardRows = append(boardRows, []any{"monthly", r.period, date(r.start), date(r.end), now, r.project, r.name, r.region,
+			"transport", r.dept, r.deptName, "construction", r.period, uint8(1), uint32(1), d("100"), d("100"), d(r.ytd), plan, dp(r.completion),
+			d(r.progress), dp(r.gap), uint16(min(r.days, 1)), r.days, r.status, "理由", "reason", r.prev, r.change, now, "run-monthly-" + r.period})
 	}
 	weekly := [][]any{
 		{"weekly", "2025-W41", date("2025-10-06"), date("2025-10-12"), at("2025-10-13 00:00:00"), "lishui-airport", "丽水机场", "丽水市",
@@ -500,34 +581,70 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 		{"monthly", "2025-09", "department", "qy-nyj", "庆元县能源局", uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), uint32(0), uint32(0), d("16548.15"), d("16548.15"), d("114981.1"), d("148540"), dp("77.41"), d("75"), dp("2.41"), uint16(2), now, "run-monthly"},
 		{"monthly", "2025-09", "department", "ls-jtj", "丽水市交通运输局", uint32(1), uint32(1), uint32(0), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), d("4100"), d("4100"), d("34352"), d("40000"), dp("85.88"), d("75"), dp("10.88"), uint16(1), now, "run-monthly"},
 		{"monthly", "2025-09", "department", "qy-jtj", "庆元县交通运输局", uint32(2), uint32(1), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), uint32(1), d("58.61"), d("58.61"), d("2525.73"), d("3000"), dp("72.85"), d("75"), dp("-2.15"), uint16(3), now, "run-monthly"},
+		{"monthly", "2025-09", "region", "丽水市庆元县", "丽水市庆元县", uint32(3), uint32(2), uint32(1), uint32(0), uint32(1), uint32(1), uint32(0), uint32(1), d("16606.76"), d("16606.76"), d("117506.83"), d("151540"), dp("77.32"), d("75"), dp("2.32"), uint16(2), now, "run-monthly"},
+		{"monthly", "2025-09", "region", "丽水市", "丽水市", uint32(1), uint32(1), uint32(0), uint32(1), uint32(0), uint32(0), uint32(1), uint32(0), d("4100"), d("4100"), d("34352"), d("40000"), dp("85.88"), d("75"), dp("10.88"), uint16(1), now, "run-monthly"},
 		{"monthly", "2025-09", "category", "transport", "交通", uint32(3), uint32(2), uint32(1), uint32(1), uint32(0), uint32(1), uint32(1), uint32(1), d("4158.61"), d("4158.61"), d("36877.73"), d("43000"), dp("80.99"), d("75"), dp("5.99"), uint16(1), now, "run-monthly"},
 	}
-	insert(ctx, t, conn, "dispatch_totals", []string{"kind", "period", "dimension", "key", "label", "projects", "reported", "missing", "late",
+	totalCols := []string{"kind", "period", "dimension", "key", "label", "projects", "reported", "missing", "late",
 		"green", "yellow", "red", "unrated", "period_completed_wan", "month_completed_wan", "ytd_completed_wan", "annual_plan_wan",
-		"completion_pct", "time_progress_pct", "gap_pp", "rank", "computed_at", "run_id"}, totals)
+		"completion_pct", "time_progress_pct", "gap_pp", "rank", "computed_at", "run_id"}
+	insert(ctx, t, conn, "dispatch_totals", totalCols, totals)
 
-	insert(ctx, t, conn, "dispatch_reporting", []string{"kind", "period", "report_period", "project_id", "name_zh", "department_id",
-		"department_name", "status", "deadline", "first_received_at", "days_late", "computed_at", "run_id"}, [][]any{
+	reportingCols := []string{"kind", "period", "report_period", "project_id", "name_zh", "department_id",
+		"department_name", "status", "deadline", "first_received_at", "days_late", "computed_at", "run_id"}
+	reporting := [][]any{
 		{"monthly", "2025-09", "2025-09", "qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "qy-nyj", "庆元县能源局", "on_time", at("2025-10-06 00:00:00"), tp(at("2025-10-03 11:02:00")), int32(0), now, "run-monthly"},
 		{"monthly", "2025-09", "2025-09", "lishui-airport", "丽水机场", "ls-jtj", "丽水市交通运输局", "late", at("2025-10-06 00:00:00"), tp(at("2025-10-08 10:00:00")), int32(3), now, "run-monthly"},
 		{"monthly", "2025-09", "2025-09", "mengyang-rural-road", "濛杨线农村公路改造提升工程", "qy-jtj", "庆元县交通运输局", "missing", at("2025-10-06 00:00:00"), (*time.Time)(nil), int32(15), now, "run-monthly"},
 		{"monthly", "2025-09", "2025-09", "yilongqing-expressway-qingyuan", "义龙庆高速公路庆元段", "qy-jtj", "庆元县交通运输局", "on_time", at("2025-10-06 00:00:00"), tp(at("2025-10-02 10:00:00")), int32(0), now, "run-monthly"},
-	})
-	insert(ctx, t, conn, "dispatch_milestones", []string{"kind", "period", "project_id", "name_zh", "department_id", "department_name",
-		"milestone_id", "title", "alert", "status", "planned_date", "forecast_date", "prev_forecast_date", "days", "computed_at", "run_id"}, [][]any{
+		{"monthly", "2025-08", "2025-08", "qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "qy-nyj", "庆元县能源局", "on_time", at("2025-09-06 00:00:00"), tp(at("2025-09-02 15:36:00")), int32(0), now, "run-monthly-2025-08"},
+		{"monthly", "2025-08", "2025-08", "mengyang-rural-road", "濛杨线农村公路改造提升工程", "qy-jtj", "庆元县交通运输局", "on_time", at("2025-09-06 00:00:00"), tp(at("2025-09-03 10:00:00")), int32(0), now, "run-monthly-2025-08"},
+		{"monthly", "2025-08", "2025-08", "yilongqing-expressway-qingyuan", "义龙庆高速公路庆元段", "qy-jtj", "庆元县交通运输局", "missing", at("2025-09-06 00:00:00"), (*time.Time)(nil), int32(1), now, "run-monthly-2025-08"},
+	}
+	insert(ctx, t, conn, "dispatch_reporting", reportingCols, reporting)
+	milestoneCols := []string{"kind", "period", "project_id", "name_zh", "department_id", "department_name",
+		"milestone_id", "title", "alert", "status", "planned_date", "forecast_date", "prev_forecast_date", "days", "computed_at", "run_id"}
+	milestones := [][]any{
 		{"weekly", "2025-W41", "lishui-airport", "丽水机场", "ls-jtj", "丽水市交通运输局", "opened-to-flights", "通航", "overdue", "in_progress",
 			tp(date("2025-06-30")), tp(date("2025-12-28")), tp(date("2025-10-31")), int32(104), at("2025-10-13 07:00:00"), "run-weekly"},
 		{"weekly", "2025-W41", "lishui-airport", "丽水机场", "ls-jtj", "丽水市交通运输局", "opened-to-flights", "通航", "slipped", "in_progress",
 			tp(date("2025-06-30")), tp(date("2025-12-28")), tp(date("2025-10-31")), int32(58), at("2025-10-13 07:00:00"), "run-weekly"},
 		{"weekly", "2025-W41", "qingyuan-pumped-storage", "庆元抽水蓄能电站（抽蓄项目）", "qy-nyj", "庆元县能源局", "main-works", "抽蓄主体工程", "due", "in_progress",
 			tp(date("2025-10-20")), (*time.Time)(nil), (*time.Time)(nil), int32(8), at("2025-10-13 07:00:00"), "run-weekly"},
-	})
+	}
+	insert(ctx, t, conn, "dispatch_milestones", milestoneCols, milestones)
+	var deadlines [][]any
+	for _, m := range []string{"2025-06", "2025-07", "2025-08", "2025-09"} {
+		p, err := schema.ParsePeriod(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := p.Next().Start().AddDate(0, 0, 4)
+		deadlines = append(deadlines, []any{m, date(p.Start().Format(schema.DateLayout)), date(last.Format(schema.DateLayout)),
+			last.AddDate(0, 0, 1), uint8(5), uint8(0), []time.Time{}, []time.Time{}, "run-monthly", at("2025-10-06 07:00:02")})
+	}
+	insert(ctx, t, conn, "reporting_deadlines", []string{"month", "month_start", "last_day", "deadline", "day", "working_days",
+		"holidays", "workdays", "run_id", "written_at"}, deadlines)
 	// The runs whose rows are the boards (review_current), and a run that
 	// failed after writing some rows, which no query of the page shows.
 	failed := append(append([]any{}, weekly[0][:len(weekly[0])-1]...), "run-weekly-1")
 	failed[len(failed)-3] = "newly_red" // review-changes would list it twice
 	insert(ctx, t, conn, "dispatch_projects", projectCols, [][]any{failed})
+	// The rows a failed run of 2025-09 (run-monthly-0, started, never
+	// complete) left in every review table, and the weekly milestone alerts
+	// run-weekly-1 left: a query or view reading dispatch_* without
+	// review_current counts them twice.
+	period := func(p string) func([]any) bool { return func(r []any) bool { return r[1] == p } }
+	insert(ctx, t, conn, "dispatch_projects", projectCols, leftovers(boardRows, "run-monthly-0", period("2025-09")))
+	insert(ctx, t, conn, "dispatch_totals", totalCols, leftovers(totals, "run-monthly-0", period("2025-09")))
+	insert(ctx, t, conn, "dispatch_reporting", reportingCols, leftovers(reporting, "run-monthly-0", period("2025-09")))
+	insert(ctx, t, conn, "dispatch_milestones", milestoneCols, leftovers(milestones, "run-weekly-1", period("2025-W41")))
 	insert(ctx, t, conn, "review_runs", []string{"kind", "period", "run_id", "state", "started_ns", "at"}, [][]any{
+		{"monthly", "2025-07", "run-monthly-2025-07", "started", uint64(at("2025-08-06 07:00:00").UnixNano()), at("2025-08-06 07:00:00")},
+		{"monthly", "2025-07", "run-monthly-2025-07", "complete", uint64(at("2025-08-06 07:00:00").UnixNano()), at("2025-08-06 07:00:02")},
+		{"monthly", "2025-08", "run-monthly-2025-08", "started", uint64(at("2025-09-06 07:00:00").UnixNano()), at("2025-09-06 07:00:00")},
+		{"monthly", "2025-08", "run-monthly-2025-08", "complete", uint64(at("2025-09-06 07:00:00").UnixNano()), at("2025-09-06 07:00:02")},
+		{"monthly", "2025-09", "run-monthly-0", "started", uint64(at("2025-10-06 06:50:00").UnixNano()), at("2025-10-06 06:50:00")},
 		{"monthly", "2025-09", "run-monthly", "started", uint64(at("2025-10-06 07:00:00").UnixNano()), at("2025-10-06 07:00:00")},
 		{"monthly", "2025-09", "run-monthly", "complete", uint64(at("2025-10-06 07:00:00").UnixNano()), at("2025-10-06 07:00:02")},
 		{"weekly", "2025-W41", "run-weekly-1", "started", uint64(at("2025-10-13 07:00:00").UnixNano()), at("2025-10-13 07:00:00")},
@@ -540,6 +657,20 @@ func insertFixtures(ctx context.Context, t *testing.T, conn driver.Conn) {
 		{"run-weekly-1", "weekly", "2025-W41", "schedule", "kpp-1:4242", "failed", "read projects: timeout", at("2025-10-13 07:00:00"), at("2025-10-13 07:00:30"), uint64(30000), uint64(0), uint32(0), uint32(0), uint32(0), uint32(0), `{"mode":"pp_gap"}`},
 		{"run-weekly", "weekly", "2025-W41", "catchup", "kpp-2:977", "ok", "", at("2025-10-13 07:01:00"), at("2025-10-13 07:01:01"), uint64(950), uint64(9), uint32(0), uint32(0), uint32(2), uint32(0), `{"mode":"pp_gap"}`},
 	})
+}
+
+// leftovers copies the rows keep accepts under another run id (the last
+// column of every review table's fixture rows).
+func leftovers(rows [][]any, runID string, keep func([]any) bool) [][]any {
+	var out [][]any
+	for _, r := range rows {
+		if keep(r) {
+			c := append([]any{}, r...)
+			c[len(c)-1] = runID
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // insert writes rows with one batch naming the columns (ClickHouse 18.16

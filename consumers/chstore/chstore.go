@@ -62,6 +62,11 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		opts.DialTimeout = 5 * time.Second
 	}
 	opts.ClientInfo.Products = append(opts.ClientInfo.Products, struct{ Name, Version string }{"kpp", "1"})
+	if log.Enabled(ctx, slog.LevelDebug) {
+		// At debug level the driver logs every query it sends, with its
+		// bound values ("sending query", attribute query).
+		opts.Logger = log.With("component", "clickhouse-go")
+	}
 
 	// Connect without a default database first: the native handshake fails
 	// when the database does not exist yet.

@@ -181,6 +181,9 @@ func Run(ctx context.Context, st *chstore.Store, p schema.ReviewPeriod, rules ra
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
+	if err := writeCalendar(ctx, st.Conn(), rules.Deadline, p.Month().Year, runID, computedAt); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
 	s.Duration = time.Since(started)
 	return s, nil
 }

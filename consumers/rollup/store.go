@@ -18,7 +18,9 @@ import (
 )
 
 // The queries live in sql/, one file each, so that they can be read and
-// run on their own (../shared/tools/check-sql-current-clickhouse).
+// run on their own (`node .ci/chdb/run.js FILE.sql` on current ClickHouse);
+// TestSQLOnCurrentClickHouse runs each with its bound values on 18.16 and
+// on current ClickHouse and compares the answers.
 //
 //go:embed sql/*.sql
 var sqlFiles embed.FS

@@ -38,7 +38,55 @@ type Config struct {
 	TCPPort, HTTPPort int
 	// StartTimeout bounds the wait for the server to accept queries; default 60s.
 	StartTimeout time.Duration
+	// Analyst bounds the read-only user analyst.
+	Analyst Analyst
 }
+
+// Analyst bounds the user analyst, for people who query with SQL: it reads
+// (readonly = 1: no writes, no SET) one database, within a time, memory and
+// result-size limit. ClickHouse 18.16 lets every user read the system
+// database, system.processes included (the text of running queries): it
+// has no row policies to hide other users' queries.
+type Analyst struct {
+	// Database is the one database analyst may read, besides system;
+	// default "kpp". "*" lets it read every database: for test servers,
+	// whose databases are made per test.
+	Database string
+	// MaxExecutionTime stops a query after this long; default 60s.
+	MaxExecutionTime time.Duration
+	// MaxMemoryUsage stops a query that needs more memory, bytes; default
+	// 2 GiB.
+	MaxMemoryUsage int64
+	// MaxResultRows refuses a result of more rows; default 1,000,000.
+	MaxResultRows int64
+}
+
+// Analyst defaults.
+const (
+	DefaultAnalystDatabase         = "kpp"
+	DefaultAnalystMaxExecutionTime = 60 * time.Second
+	DefaultAnalystMaxMemoryUsage   = 2 << 30
+	DefaultAnalystMaxResultRows    = 1_000_000
+)
+
+func (a Analyst) withDefaults() Analyst {
+	if a.Database == "" {
+		a.Database = DefaultAnalystDatabase
+	}
+	if a.MaxExecutionTime <= 0 {
+		a.MaxExecutionTime = DefaultAnalystMaxExecutionTime
+	}
+	if a.MaxMemoryUsage <= 0 {
+		a.MaxMemoryUsage = DefaultAnalystMaxMemoryUsage
+	}
+	if a.MaxResultRows <= 0 {
+		a.MaxResultRows = DefaultAnalystMaxResultRows
+	}
+	return a
+}
+
+// Seconds is MaxExecutionTime in whole seconds, at least 1.
+func (a Analyst) Seconds() int64 { return max(1, int64(a.MaxExecutionTime/time.Second)) }
 
 // Server is a running local clickhouse-server.
 type Server struct {
@@ -88,6 +136,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.Dir = dir
 	if cfg.StartTimeout == 0 {
 		cfg.StartTimeout = 60 * time.Second
+	}
+	cfg.Analyst = cfg.Analyst.withDefaults()
+	if cfg.Analyst.Database != "*" && !plainName(cfg.Analyst.Database) {
+		return nil, fmt.Errorf("chserver: analyst database %q is not a plain identifier", cfg.Analyst.Database)
 	}
 	bin, pre, err := Find(cfg.Binary)
 	if err != nil {
@@ -226,9 +278,21 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// plainName reports whether s is a plain identifier (letters, digits, _).
+func plainName(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // The configuration works on 18.16 (root element yandex) and on current
 // releases, which still accept it. Users: default (no password, loopback
-// only) and analyst (read-only), both local to this folder.
+// only) and analyst (bounded by Config.Analyst: readonly, one database,
+// limits, its own queries only in system.processes), both local to this
+// folder.
 var configTemplate = template.Must(template.New("config").Parse(`<?xml version="1.0"?>
 <yandex>
   <logger>
@@ -258,13 +322,22 @@ var configTemplate = template.Must(template.New("config").Parse(`<?xml version="
     <analyst>
       <password></password>
       <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
-      <profile>readonly</profile>
+      <profile>analyst</profile>
       <quota>default</quota>
+{{- if ne .Analyst.Database "*"}}
+      <allow_databases><database>{{.Analyst.Database}}</database></allow_databases>
+{{- end}}
     </analyst>
   </users>
   <profiles>
     <default></default>
-    <readonly><readonly>1</readonly></readonly>
+    <analyst>
+      <readonly>1</readonly>
+      <max_execution_time>{{.Analyst.Seconds}}</max_execution_time>
+      <max_memory_usage>{{.Analyst.MaxMemoryUsage}}</max_memory_usage>
+      <max_result_rows>{{.Analyst.MaxResultRows}}</max_result_rows>
+      <result_overflow_mode>throw</result_overflow_mode>
+    </analyst>
   </profiles>
   <quotas><default></default></quotas>
 </yandex>

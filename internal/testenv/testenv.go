@@ -76,7 +76,8 @@ func ClickHouseDSN(tb testing.TB) string {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
-		shared.srv, shared.err = chserver.Start(ctx, chserver.Config{Dir: shared.dir})
+		// The analyst user may read every database: each test makes its own.
+		shared.srv, shared.err = chserver.Start(ctx, chserver.Config{Dir: shared.dir, Analyst: chserver.Analyst{Database: "*"}})
 	})
 	if errors.Is(shared.err, chserver.ErrNotInstalled) {
 		missing(tb, shared.err)
@@ -85,6 +86,15 @@ func ClickHouseDSN(tb testing.TB) string {
 		tb.Fatalf("start ClickHouse: %v", shared.err)
 	}
 	return shared.srv.DSN(NewName("t"))
+}
+
+// ClickHouseHTTPAddr returns host:port of the HTTP interface of the
+// package's shared ClickHouse server (started on first use), for tests
+// that read answers as text.
+func ClickHouseHTTPAddr(tb testing.TB) string {
+	tb.Helper()
+	ClickHouseDSN(tb)
+	return shared.srv.HTTPAddr()
 }
 
 // ClickHouseServer starts a ClickHouse server of the test's own, for tests
