@@ -34,9 +34,11 @@ lint:
 	$(GO) vet ./...
 
 # Installs current ClickHouse in-process (chDB, the version pinned in
-# .ci/chdb/package-lock.json) for check-sql; needs node >= 18 and npm.
+# .ci/chdb/package.json and its lock) for check-sql; needs node >= 18 and npm.
+# (npm install, not npm ci: npm 11 refuses the lock for missing optional
+# packages of other platforms.)
 chdb:
-	@test -f .ci/chdb/node_modules/chdb/package.json || npm ci --prefix .ci/chdb --no-audit --no-fund
+	@test -f .ci/chdb/node_modules/chdb/package.json || npm install --prefix .ci/chdb --no-audit --no-fund
 
 # Runs the migrations on current ClickHouse (chDB), then the tests that run
 # them, every query of docs/analysts.md and every rollup query (with its

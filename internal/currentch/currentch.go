@@ -5,7 +5,7 @@
 // package-lock.json, and .ci/chdb/run.js runs a request in a fresh session
 // under node.
 //
-// Install it once with `make chdb` (npm ci --prefix .ci/chdb). A test calls
+// Install it once with `make chdb` (npm install --prefix .ci/chdb). A test calls
 // [Require]: without node or the install it is skipped — except under
 // CI=true, where it fails.
 //
@@ -42,7 +42,7 @@ type Engine struct {
 }
 
 // ErrNotInstalled is returned by [Find] when node or the chDB install is missing.
-var ErrNotInstalled = errors.New("current ClickHouse (chDB) is not installed: run `make chdb` (npm ci --prefix .ci/chdb; needs node ≥ 18 and npm)")
+var ErrNotInstalled = errors.New("current ClickHouse (chDB) is not installed: run `make chdb` (npm install --prefix .ci/chdb; needs node ≥ 18 and npm)")
 
 // Find locates .ci/chdb from the working directory upwards (a test runs
 // in its package's folder), or at $KPP_CHDB_DIR, and checks that node and
