@@ -71,11 +71,13 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 		FlushInterval: c.FlushInterval,
 		MaxDeliver:    c.MaxDeliver,
 		AckWait:       c.AckWait,
+		Streams:       nc.streams,
 		Logger:        e.log,
 	})
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
+	scfg.Streams = nc.streams
 	sched, err := schedule.New(nc.js, st, reviewJob(st, rules, e.log, c.reviewWaitFlags.waiter(nc.js, c.Durable, e.log)), scfg)
 	if err != nil {
 		return fmt.Errorf("schedule: %w", err)
