@@ -116,11 +116,16 @@ func ReviewStreamConfig(o StreamOptions) jetstream.StreamConfig {
 }
 
 // EnsureReviewStream creates or updates the KPP_REVIEWS stream. It is
-// idempotent; the scheduler calls it before it publishes.
+// idempotent; the scheduler calls it before it publishes. With o.Replicas
+// zero the stream keeps the replicas it has ([StreamOptions.For]).
 func EnsureReviewStream(ctx context.Context, js jetstream.JetStream, o StreamOptions) error {
+	o, err := o.For(ctx, js, ReviewsStream)
+	if err != nil {
+		return err
+	}
 	cfg := ReviewStreamConfig(o)
 	if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
-		return fmt.Errorf("create or update stream %s: %w", cfg.Name, err)
+		return fmt.Errorf("create or update stream %s (%d replicas): %w", cfg.Name, cfg.Replicas, err)
 	}
 	return nil
 }

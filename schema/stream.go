@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -23,7 +24,11 @@ const DefaultDuplicateWindow = 24 * time.Hour
 
 // StreamOptions tunes the streams for a deployment.
 type StreamOptions struct {
-	// Replicas is the number of stream replicas (1 for a single server).
+	// Replicas is the number of replicas of each stream and key-value
+	// bucket: 1 on a single server, 3 on a three-node NATS cluster (at most
+	// the cluster's size, and 5). Zero keeps the replicas of a stream that
+	// exists (so that a client such as kpp submit never scales down what
+	// kpp serve made) and means 1 for a new one; see [StreamOptions.For].
 	Replicas int
 	// DuplicateWindow; zero means DefaultDuplicateWindow.
 	DuplicateWindow time.Duration
@@ -37,6 +42,25 @@ func (o StreamOptions) withDefaults() StreamOptions {
 		o.DuplicateWindow = DefaultDuplicateWindow
 	}
 	return o
+}
+
+// For returns o with Replicas resolved for the stream named stream (a
+// key-value bucket's stream is "KV_<bucket>"): unchanged when set; else the
+// replicas of the stream as it exists, or 1 when there is none yet.
+func (o StreamOptions) For(ctx context.Context, js jetstream.JetStream, stream string) (StreamOptions, error) {
+	if o.Replicas != 0 {
+		return o, nil
+	}
+	s, err := js.Stream(ctx, stream)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		o.Replicas = 1
+	case err != nil:
+		return o, fmt.Errorf("read the configuration of stream %s: %w", stream, err)
+	default:
+		o.Replicas = max(s.CachedInfo().Config.Replicas, 1)
+	}
+	return o, nil
 }
 
 // UpdatesStreamConfig is the configuration of the KPP_UPDATES stream: file
@@ -86,15 +110,27 @@ func ProjectsBucketConfig(o StreamOptions) jetstream.KeyValueConfig {
 }
 
 // EnsureStreams creates or updates the streams and the projects bucket.
-// Producers and consumers both call it at start; it is idempotent.
+// Producers and consumers both call it at start; it is idempotent. With
+// o.Replicas zero each keeps the replicas it has ([StreamOptions.For]).
 func EnsureStreams(ctx context.Context, js jetstream.JetStream, o StreamOptions) error {
-	for _, cfg := range []jetstream.StreamConfig{UpdatesStreamConfig(o), DeadLetterStreamConfig(o)} {
-		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
-			return fmt.Errorf("create or update stream %s: %w", cfg.Name, err)
+	for _, sc := range []struct {
+		name string
+		cfg  func(StreamOptions) jetstream.StreamConfig
+	}{{UpdatesStream, UpdatesStreamConfig}, {DeadLetterStream, DeadLetterStreamConfig}} {
+		so, err := o.For(ctx, js, sc.name)
+		if err != nil {
+			return err
+		}
+		if _, err := js.CreateOrUpdateStream(ctx, sc.cfg(so)); err != nil {
+			return fmt.Errorf("create or update stream %s (%d replicas): %w", sc.name, so.Replicas, err)
 		}
 	}
-	if _, err := js.CreateOrUpdateKeyValue(ctx, ProjectsBucketConfig(o)); err != nil {
-		return fmt.Errorf("create or update key-value bucket %s: %w", ProjectsBucket, err)
+	so, err := o.For(ctx, js, "KV_"+ProjectsBucket)
+	if err != nil {
+		return err
+	}
+	if _, err := js.CreateOrUpdateKeyValue(ctx, ProjectsBucketConfig(so)); err != nil {
+		return fmt.Errorf("create or update key-value bucket %s (%d replicas): %w", ProjectsBucket, so.Replicas, err)
 	}
 	return nil
 }

@@ -24,7 +24,9 @@ import (
 // natsFlags selects the NATS server: an external one by URL, or (when the
 // command allows it and the URL is empty) an embedded one.
 type natsFlags struct {
-	NATSURL string `name:"nats-url" env:"KPP_NATS_URL" help:"NATS server URL (e.g. nats://127.0.0.1:4222). Empty: start an embedded NATS server with JetStream, its data under --data-dir."`
+	NATSURL string `name:"nats-url" env:"KPP_NATS_URL" help:"NATS server URL (e.g. nats://127.0.0.1:4222), or the comma-separated URLs of the nodes of a NATS cluster (nats://n1:4222,nats://n2:4222,nats://n3:4222): kpp connects to one and moves to another when it fails. Empty: start an embedded NATS server with JetStream, its data under --data-dir."`
+	// StreamReplicas sizes the streams and buckets kpp serve creates.
+	StreamReplicas int `name:"stream-replicas" env:"KPP_STREAM_REPLICAS" default:"0" help:"Replicas of every JetStream stream and key-value bucket kpp creates (KPP_UPDATES, KPP_DEADLETTER, KPP_REVIEWS, KPP_PROJECTS, KPP_RECEIPTS, KPP_LEASES): 3 on a three-node NATS cluster, so that one dead node loses nothing. At most the cluster's size (and 5). 0: keep the replicas of the streams that exist, 1 for new ones. See docs/deploy.md."`
 	// NATSListen is where the embedded server listens.
 	NATSListen string `name:"nats-listen" env:"KPP_NATS_LISTEN" default:"127.0.0.1:4222" help:"Address the embedded NATS server listens on (when --nats-url is empty); port 0 picks a free one."`
 	DataDir    string `name:"data-dir" env:"KPP_DATA_DIR" default:".kpp" type:"path" help:"Folder for the embedded NATS server's JetStream files and nats-service.secret (the NATS password of kpp-service, mode 0600, made when departments turn NATS authorization on)."`
@@ -35,7 +37,7 @@ type natsFlags struct {
 // clientNATSFlags is for commands that only connect (submit, rollup,
 // template, dlq replay).
 type clientNATSFlags struct {
-	NATSURL   string `name:"nats-url" env:"KPP_NATS_URL" default:"nats://127.0.0.1:4222" help:"NATS server URL: the one kpp serve runs or connects to."`
+	NATSURL   string `name:"nats-url" env:"KPP_NATS_URL" default:"nats://127.0.0.1:4222" help:"NATS server URL: the one kpp serve runs or connects to; on a cluster, the comma-separated URLs of its nodes."`
 	NATSCreds string `name:"nats-creds" env:"KPP_NATS_CREDS" type:"path" help:"NATS credentials file (optional)."`
 	NATSUser  string `name:"nats-user" env:"KPP_NATS_USER" help:"NATS user: a department id (may publish only its own reports) or kpp-service (the default when a service password is found). The password comes from KPP_NATS_PASSWORD."`
 	DataDir   string `name:"data-dir" env:"KPP_DATA_DIR" default:".kpp" type:"path" help:"kpp serve's data folder: without --nats-user and KPP_NATS_PASSWORD, the command signs in as kpp-service with the password kpp serve keeps in <data-dir>/nats-service.secret (mode 0600)."`
@@ -62,6 +64,9 @@ type natsConn struct {
 	// assumeStreams is set for a department's user, which may not create
 	// or update the streams.
 	assumeStreams bool
+	// streams sizes the streams dial creates; zero Replicas keeps what
+	// exists.
+	streams schema.StreamOptions
 }
 
 func (c *natsConn) Close() {
@@ -80,7 +85,13 @@ func (c *natsConn) Close() {
 // is connected as --nats-user (KPP_NATS_PASSWORD, else the password in
 // <data-dir>/nats-service.secret) when one is given.
 func connectNATS(ctx context.Context, f natsFlags, log *slog.Logger, users []*server.User, svcPassword string) (*natsConn, error) {
-	c := &natsConn{}
+	if f.StreamReplicas < 0 || f.StreamReplicas > 5 {
+		return nil, fmt.Errorf("--stream-replicas %d: expected 0 (keep what exists) or 1 to 5 (at most the number of nodes of the NATS cluster)", f.StreamReplicas)
+	}
+	if f.NATSURL == "" && f.StreamReplicas > 1 {
+		return nil, fmt.Errorf("--stream-replicas %d needs a NATS cluster of at least %d nodes given by --nats-url; the embedded NATS server is a single node (use 1 or leave it 0)", f.StreamReplicas, f.StreamReplicas)
+	}
+	c := &natsConn{streams: schema.StreamOptions{Replicas: f.StreamReplicas}}
 	url := f.NATSURL
 	var opts []nats.Option
 	var sent *servicePassword
@@ -169,7 +180,7 @@ func (c *natsConn) dial(ctx context.Context, url, creds, user string, sent *serv
 		return fmt.Errorf("JetStream at %s: %w", url, err)
 	}
 	if !c.assumeStreams {
-		if err := schema.EnsureStreams(ctx, js, schema.StreamOptions{}); err != nil {
+		if err := schema.EnsureStreams(ctx, js, c.streams); err != nil {
 			nc.Close()
 			return fmt.Errorf("NATS at %s: %w (is JetStream enabled on the server?)", url, err)
 		}

@@ -33,7 +33,7 @@ type intakeFlags struct {
 	HistoryTimeout time.Duration `name:"history-timeout" env:"KPP_INTAKE_HISTORY_TIMEOUT" default:"10s" help:"Time limit of one read of a history (503 beyond)."`
 }
 
-func (f intakeFlags) handler(ctx context.Context, js jetstream.JetStream, log *slog.Logger) (http.Handler, error) {
+func (f intakeFlags) handler(ctx context.Context, js jetstream.JetStream, streams schema.StreamOptions, log *slog.Logger) (http.Handler, error) {
 	store, err := credentials.New(credentials.Config{Path: f.File, Logger: log})
 	if err != nil {
 		return nil, err
@@ -57,8 +57,9 @@ func (f intakeFlags) handler(ctx context.Context, js jetstream.JetStream, log *s
 			RatePerSecond: f.RatePerSecond, RateBurst: f.RateBurst,
 			MaxHistoryMessages: f.MaxHistory, HistoryTimeout: f.HistoryTimeout,
 		},
-		Now:    now,
-		Logger: log,
+		Streams: streams,
+		Now:     now,
+		Logger:  log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("intake: %w", err)

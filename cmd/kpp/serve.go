@@ -77,10 +77,12 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 		AckWait:        c.AckWait,
 		Logger:         e.log,
 		DepartmentName: departmentName(depts),
+		Streams:        nc.streams,
 	})
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
+	scfg.Streams = nc.streams
 	sched, err := schedule.New(nc.js, st, reviewJob(st, rules, e.log, c.reviewWaitFlags.waiter(nc.js, c.Durable, e.log)), scfg)
 	if err != nil {
 		return fmt.Errorf("schedule: %w", err)

@@ -39,7 +39,7 @@ func startWeb(ctx context.Context, listen string, st *chstore.Store, nc *natsCon
 	if err != nil {
 		return nil, err
 	}
-	intakeHandler, err := f.handler(ctx, nc.js, log)
+	intakeHandler, err := f.handler(ctx, nc.js, nc.streams, log)
 	if err != nil {
 		return nil, err
 	}

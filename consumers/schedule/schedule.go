@@ -219,7 +219,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return ErrRunning
 	}
-	kv, err := s.js.CreateOrUpdateKeyValue(ctx, LeaseBucketConfig(s.cfg.LeaseTTL, s.cfg.Streams))
+	so, err := s.cfg.Streams.For(ctx, s.js, "KV_"+LeaseBucket)
+	if err != nil {
+		return fmt.Errorf("the leader lease: %w", err)
+	}
+	kv, err := s.js.CreateOrUpdateKeyValue(ctx, LeaseBucketConfig(s.cfg.LeaseTTL, so))
 	if err != nil {
 		return fmt.Errorf("create or update key-value bucket %s (the leader lease): %w", LeaseBucket, err)
 	}

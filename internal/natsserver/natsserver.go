@@ -12,6 +12,7 @@ package natsserver
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"time"
 
@@ -35,6 +36,23 @@ type Config struct {
 	// Users, when not empty, turns on authorization: only these users may
 	// connect, each with its permissions (producers/natsauth makes them).
 	Users []*server.User
+	// Cluster, when set, makes the server a node of a NATS cluster with
+	// clustered JetStream (streams replicated over the nodes by Raft).
+	// ServerName must then differ on every node.
+	Cluster *Cluster
+}
+
+// Cluster is a node's part of a NATS cluster.
+type Cluster struct {
+	// Name of the cluster, the same on every node.
+	Name string
+	// Host and Port where the node listens for the other nodes' routes;
+	// Host defaults to the client Host.
+	Host string
+	Port int
+	// Routes are the route URLs of the other nodes (nats-route://host:port);
+	// listing the node itself as well is harmless.
+	Routes []string
 }
 
 // Server is a running embedded NATS server.
@@ -72,6 +90,19 @@ func Start(cfg Config) (*Server, error) {
 		// The JetStream limits of an atomic batch (1000 messages) are the
 		// server's defaults.
 	}
+	if c := cfg.Cluster; c != nil {
+		if c.Host == "" {
+			c.Host = cfg.Host
+		}
+		opts.Cluster = server.ClusterOpts{Name: c.Name, Host: c.Host, Port: c.Port}
+		for _, r := range c.Routes {
+			u, err := url.Parse(r)
+			if err != nil {
+				return nil, fmt.Errorf("natsserver: route %q: %w", r, err)
+			}
+			opts.Routes = append(opts.Routes, u)
+		}
+	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("natsserver: configure: %w", err)
@@ -86,6 +117,10 @@ func Start(cfg Config) (*Server, error) {
 
 // URL is the client URL, e.g. nats://127.0.0.1:4222.
 func (s *Server) URL() string { return s.srv.ClientURL() }
+
+// Name is the server's name (ServerName), as JetStream names a stream's
+// leader and replicas.
+func (s *Server) Name() string { return s.srv.Name() }
 
 // Shutdown stops the server and waits for it to finish.
 func (s *Server) Shutdown() {

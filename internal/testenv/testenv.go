@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"sync"
@@ -174,4 +175,146 @@ func SQLExamples(tb testing.TB, path string) []string {
 		tb.Fatalf("%s has no ```sql examples", path)
 	}
 	return queries
+}
+
+// Cluster is a NATS cluster of embedded servers on loopback, each with
+// JetStream and its own store dir, for tests that stop and restart nodes.
+// Every node keeps its ports and store dir across a restart.
+type Cluster struct {
+	tb   testing.TB
+	cfgs []natsserver.Config
+	srvs []*natsserver.Server
+}
+
+// NATSCluster starts an n-node NATS cluster (JetStream on every node,
+// routes between all on free loopback ports) and waits until JetStream
+// has a meta leader. Every node is shut down when the test ends.
+func NATSCluster(tb testing.TB, n int) *Cluster {
+	tb.Helper()
+	name := NewName("kpp")
+	clientPorts, routePorts := make([]int, n), make([]int, n)
+	var routes []string
+	for i := range n {
+		clientPorts[i], routePorts[i] = freePort(tb), freePort(tb)
+		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", routePorts[i]))
+	}
+	c := &Cluster{tb: tb, srvs: make([]*natsserver.Server, n)}
+	for i := range n {
+		c.cfgs = append(c.cfgs, natsserver.Config{
+			StoreDir:   tb.TempDir(),
+			Port:       clientPorts[i],
+			ServerName: fmt.Sprintf("n%d", i+1),
+			Cluster:    &natsserver.Cluster{Name: name, Port: routePorts[i], Routes: routes},
+		})
+	}
+	tb.Cleanup(func() {
+		for i := range c.srvs {
+			c.Stop(i)
+		}
+	})
+	// The nodes wait for each other's routes: start them together.
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.srvs[i], errs[i] = natsserver.Start(c.cfgs[i])
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		tb.Fatalf("start NATS cluster: %v", err)
+	}
+	c.waitJetStream()
+	return c
+}
+
+func freePort(tb testing.TB) int {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// waitJetStream waits until every running node answers a JetStream
+// account request (the cluster has a meta leader).
+func (c *Cluster) waitJetStream() {
+	c.tb.Helper()
+	for i, s := range c.srvs {
+		if s == nil {
+			continue
+		}
+		nc, err := nats.Connect(c.URL(i))
+		if err != nil {
+			c.tb.Fatalf("connect to NATS node %s: %v", c.Name(i), err)
+		}
+		js, err := jetstream.New(nc)
+		if err != nil {
+			nc.Close()
+			c.tb.Fatal(err)
+		}
+		Eventually(c.tb, 60*time.Second, func() bool {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_, err := js.AccountInfo(ctx)
+			return err == nil
+		}, "NATS node %s: JetStream not ready in the cluster", c.Name(i))
+		nc.Close()
+	}
+}
+
+// Len is the number of nodes.
+func (c *Cluster) Len() int { return len(c.cfgs) }
+
+// URLs are the client URLs of every node, comma-separated, as nats.go and
+// kpp's --nats-url take them.
+func (c *Cluster) URLs() string {
+	var us []string
+	for i := range c.cfgs {
+		us = append(us, c.URL(i))
+	}
+	return strings.Join(us, ",")
+}
+
+// URL is the client URL of node i, running or not.
+func (c *Cluster) URL(i int) string { return fmt.Sprintf("nats://127.0.0.1:%d", c.cfgs[i].Port) }
+
+// Name is the server name of node i (n1, n2, …).
+func (c *Cluster) Name(i int) string { return c.cfgs[i].ServerName }
+
+// Index is the index of the node named name, or -1.
+func (c *Cluster) Index(name string) int {
+	for i, cfg := range c.cfgs {
+		if cfg.ServerName == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Stop shuts node i down (a no-op when it is not running).
+func (c *Cluster) Stop(i int) {
+	if c.srvs[i] != nil {
+		c.srvs[i].Shutdown()
+		c.srvs[i] = nil
+	}
+}
+
+// Start starts node i again, with its ports and store dir, and waits until
+// it has rejoined the cluster's JetStream.
+func (c *Cluster) Start(i int) {
+	c.tb.Helper()
+	if c.srvs[i] != nil {
+		return
+	}
+	srv, err := natsserver.Start(c.cfgs[i])
+	if err != nil {
+		c.tb.Fatalf("restart NATS node %s: %v", c.Name(i), err)
+	}
+	c.srvs[i] = srv
+	c.waitJetStream()
 }

@@ -130,7 +130,8 @@ type Config struct {
 	// Limits bound request sizes, rows and rates; see [Limits].
 	Limits Limits
 	// Streams is passed to [schema.EnsureStreams] and sizes the receipts
-	// bucket. Default: one replica, the default duplicate window.
+	// bucket. Default: the replicas the streams have (one for new ones),
+	// the default duplicate window.
 	Streams schema.StreamOptions
 	// Now returns the current time: periods in the future are refused
 	// against it, receipts carry it, sessions and the rate limit run on it.

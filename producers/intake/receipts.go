@@ -226,6 +226,10 @@ type receipts struct {
 }
 
 func openReceipts(ctx context.Context, js jetstream.JetStream, o schema.StreamOptions, random io.Reader) (*receipts, error) {
+	o, err := o.For(ctx, js, "KV_"+ReceiptsBucket)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNATS, err)
+	}
 	kv, err := js.CreateOrUpdateKeyValue(ctx, ReceiptsBucketConfig(o))
 	if err != nil {
 		return nil, fmt.Errorf("%w: create or update key-value bucket %s: %w", ErrNATS, ReceiptsBucket, err)
