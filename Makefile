@@ -1,12 +1,13 @@
 # kpp — key-project progress pipeline.
 #   make demo    run the whole pipeline on the demo portfolio (installs clickhouse-server if missing)
 #   make test    run the whole test suite against real NATS and ClickHouse servers
+#   make test-cluster the three-node NATS cluster test (also part of make test)
 #   make test-faults  kill and restart ClickHouse, NATS and kpp serve under load, fill the disk (docs/reliability.md)
 GO ?= go
 GOFLAGS ?=
 export CGO_ENABLED ?= 0
 
-.PHONY: demo test test-faults deps build bench lint chdb check-sql clean
+.PHONY: demo test test-faults test-cluster deps build bench lint chdb check-sql clean
 
 demo: deps
 	$(GO) run ./cmd/kpp demo
@@ -19,6 +20,12 @@ test: deps
 # disk-full scenario mounts a tmpfs: it needs root, else it is skipped.
 test-faults: deps
 	$(GO) test $(GOFLAGS) -tags faults -count=1 -v -timeout 15m ./internal/faults/
+
+# The NATS-cluster test alone: three JetStream nodes on loopback, the stream
+# leader killed mid-stream (internal/clustertest; about 2 minutes; part of
+# make test too). KPP_CLUSTER_REPORTS sets the count (default 20000).
+test-cluster: deps
+	$(GO) test $(GOFLAGS) -count=1 -v -timeout 15m ./internal/clustertest/
 
 deps:
 	@./.ci/deps
