@@ -46,12 +46,14 @@ func (f intakeFlags) handler(ctx context.Context, js jetstream.JetStream, stream
 	}
 	now := time.Now
 	srv, err := intake.New(ctx, js, intake.Config{
-		Auth:          intake.CredentialsAuth(store),
-		Admins:        intake.CredentialsAdmins(store),
-		Sheets:        intake.SheetReaderOf(sheet.Options{Now: now}),
-		Template:      intake.SheetTemplate,
-		SessionKey:    key,
-		SecureCookies: f.SecureCookies,
+		Auth:             intake.CredentialsAuth(store),
+		Admins:           intake.CredentialsAdmins(store),
+		Sheets:           intake.SheetReaderOf(sheet.Options{Now: now}),
+		Template:         intake.SheetTemplate,
+		ProjectSheets:    intake.ProjectSheetReaderOf(sheet.Options{Now: now}),
+		ProjectsTemplate: intake.SheetProjectsTemplate,
+		SessionKey:       key,
+		SecureCookies:    f.SecureCookies,
 		Limits: intake.Limits{
 			MaxBodyBytes: f.MaxBody, MaxUploadBytes: f.MaxUpload, MaxRows: f.MaxRows,
 			RatePerSecond: f.RatePerSecond, RateBurst: f.RateBurst,
@@ -68,21 +70,28 @@ func (f intakeFlags) handler(ctx context.Context, js jetstream.JetStream, stream
 }
 
 type templateCmd struct {
-	XLSX templateXLSXCmd `cmd:"" name:"xlsx" help:"Write a department's monthly report workbook, pre-filled with its projects (from NATS)."`
+	XLSX templateXLSXCmd `cmd:"" name:"xlsx" help:"Write a department's monthly report workbook (--kind report, the default), or its project registration workbook (--kind projects), pre-filled from NATS."`
 }
 
 type templateXLSXCmd struct {
 	clientNATSFlags
 	deptFileFlags
 	Department string `name:"department" required:"" help:"Department id, e.g. qy-jtj."`
-	Period     string `name:"period" required:"" help:"Month of the report, YYYY-MM."`
-	Output     string `name:"output" short:"o" type:"path" help:"File to write; default kpp-report-<department>-<period>.xlsx."`
+	Kind       string `name:"kind" enum:"report,projects" default:"report" help:"report: the monthly report sheet (月报) of --period; projects: the registration workbook (项目, 年度计划, 节点) with the department's current registrations, for registering and changing projects."`
+	Period     string `name:"period" help:"Month of the report, YYYY-MM (required with --kind report)."`
+	Output     string `name:"output" short:"o" type:"path" help:"File to write; default kpp-report-<department>-<period>.xlsx, or kpp-projects-<department>.xlsx with --kind projects."`
 }
 
 func (c *templateXLSXCmd) Run(ctx context.Context, e *env) error {
-	p, err := schema.ParsePeriod(c.Period)
-	if err != nil {
-		return fmt.Errorf("--period: %w", err)
+	var p schema.Period
+	if c.Kind == "report" {
+		var err error
+		if c.Period == "" {
+			return fmt.Errorf("--period is required with --kind report: the month of the report, YYYY-MM, e.g. 2025-09")
+		}
+		if p, err = schema.ParsePeriod(c.Period); err != nil {
+			return fmt.Errorf("--period: %w", err)
+		}
 	}
 	dept := intake.Department{ID: c.Department}
 	if store, err := credentials.New(credentials.Config{Path: c.File, Logger: quiet(e)}); err == nil {
@@ -95,6 +104,9 @@ func (c *templateXLSXCmd) Run(ctx context.Context, e *env) error {
 		return err
 	}
 	defer nc.Close()
+	if c.Kind == "projects" {
+		return c.projects(ctx, e, nc, dept)
+	}
 	in, err := intake.LoadTemplateInput(ctx, nc.js, dept, p)
 	if err != nil {
 		return err
@@ -107,6 +119,23 @@ func (c *templateXLSXCmd) Run(ctx context.Context, e *env) error {
 		return err
 	}
 	fmt.Fprintf(e.out, "wrote %s: %d project(s) of %s for %s\n", out, len(in.Projects), strings.TrimSpace(c.Department+" "+dept.Name), p)
+	return nil
+}
+
+// projects writes the registration workbook.
+func (c *templateXLSXCmd) projects(ctx context.Context, e *env, nc *natsConn, dept intake.Department) error {
+	in, err := intake.LoadProjectsTemplateInput(ctx, nc.js, dept)
+	if err != nil {
+		return err
+	}
+	out := c.Output
+	if out == "" {
+		out = sheet.ProjectsFileName(c.Department)
+	}
+	if err := writeFile(out, func(w io.Writer) error { return intake.SheetProjectsTemplate(w, in) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "wrote %s: registration workbook with %d project(s) of %s\n", out, len(in.Projects), strings.TrimSpace(c.Department+" "+dept.Name))
 	return nil
 }
 

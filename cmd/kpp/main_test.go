@@ -16,9 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/keyproject/kpp/consumers/chstore"
 	"github.com/keyproject/kpp/internal/testenv"
 	"github.com/keyproject/kpp/producers/demo"
+	"github.com/keyproject/kpp/producers/sheet"
 	"github.com/keyproject/kpp/schema"
 )
 
@@ -214,6 +217,18 @@ func TestCommandsEndToEnd(t *testing.T) {
 	xlsxTemplate := filepath.Join(dir, "template.xlsx")
 	if code, out, errOut = kpp(t, ctx, "template", "xlsx", "--nats-url", natsSrv.URL(), "--file", deptFile, "--department", owner.DepartmentID, "--period", "2025-11", "-o", xlsxTemplate); code != 0 || !strings.Contains(out, "project(s) of "+owner.DepartmentID+" "+owner.DepartmentName) {
 		t.Errorf("template xlsx: exit %d %s %s", code, out, errOut)
+	}
+	projectsTemplate := filepath.Join(dir, "projects.xlsx")
+	if code, out, errOut = kpp(t, ctx, "template", "xlsx", "--kind", "projects", "--nats-url", natsSrv.URL(), "--file", deptFile, "--department", owner.DepartmentID, "-o", projectsTemplate); code != 0 || !strings.Contains(out, "registration workbook with") {
+		t.Errorf("template xlsx --kind projects: exit %d %s %s", code, out, errOut)
+	} else if f, err := excelize.OpenFile(projectsTemplate); err != nil {
+		t.Errorf("the registration workbook: %v", err)
+	} else {
+		ids, _ := f.GetCellValue(sheet.ProjectsSheet, "A4")
+		f.Close()
+		if ids == "" {
+			t.Errorf("the registration workbook has no project row: %s", out)
+		}
 	}
 
 	// Re-submitting is not a second copy: every event is a duplicate.

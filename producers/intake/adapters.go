@@ -61,6 +61,30 @@ func SheetReaderOf(opts sheet.Options) SheetReader {
 	}
 }
 
+// ProjectSheetReaderOf reads registration workbooks with producers/sheet
+// (ReadProjects); opts as for [SheetReaderOf].
+func ProjectSheetReaderOf(opts sheet.Options) ProjectSheetReader {
+	return func(name string, r io.Reader, dept string, maxRows int) (*ProjectSheet, error) {
+		o := opts
+		o.DepartmentID, o.MaxRows = dept, maxRows
+		up, err := sheet.ReadProjects(name, r, o)
+		if err != nil {
+			return nil, err
+		}
+		s := &ProjectSheet{Input: up.Input, Bases: up.Bases, Locate: up.Locate}
+		for _, n := range up.Notices {
+			s.Notices = append(s.Notices, Notice{Code: n.Code, MessageEn: n.MessageEn, MessageZh: n.MessageZh})
+		}
+		return s, nil
+	}
+}
+
+// SheetProjectsTemplate writes the registration workbook with
+// producers/sheet (ProjectsTemplate).
+func SheetProjectsTemplate(w io.Writer, in ProjectsTemplateInput) error {
+	return sheet.ProjectsTemplate(w, sheet.ProjectsTemplateInput{DepartmentID: in.Department.ID, DepartmentName: in.Department.Name, Projects: in.Projects})
+}
+
 // SheetTemplate writes the template with producers/sheet.
 func SheetTemplate(w io.Writer, in TemplateInput) error {
 	t := sheet.TemplateInput{DepartmentID: in.Department.ID, DepartmentName: in.Department.Name, Period: in.Period}

@@ -114,6 +114,14 @@ type Config struct {
 	// Template writes the department's Excel template. Default nil: the
 	// download link is hidden and /intake/template.xlsx answers 501.
 	Template TemplateWriter
+	// ProjectSheets reads uploaded registration workbooks (项目登记表,
+	// e.g. [ProjectSheetReaderOf]). Default nil: /intake/register/upload
+	// says so and POST /api/v1/projects/uploads answers 501.
+	ProjectSheets ProjectSheetReader
+	// ProjectsTemplate writes the registration workbook (e.g.
+	// [SheetProjectsTemplate]). Default nil: /intake/projects.xlsx
+	// answers 501 and its link is hidden.
+	ProjectsTemplate ProjectsTemplateWriter
 	// SessionKey signs the web session cookie and the CSRF tokens with
 	// HMAC-SHA256; at least 32 bytes. Give every replica the same key so
 	// that a sign-in works on all of them. Default: a random key per

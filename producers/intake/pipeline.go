@@ -68,6 +68,10 @@ type input struct {
 	// newProject is set by the new-project form: a project id the
 	// department already uses is refused rather than changed.
 	newProject bool
+	// sheetBases holds, for the registrations of a registration sheet,
+	// the revision each row was downloaded at (nil: the 登记版本 cell was
+	// empty, a new project); nil for other submissions.
+	sheetBases map[int]*int
 	// problems were found while decoding, in display coordinates.
 	problems []submit.Problem
 	notices  []Notice

@@ -122,6 +122,15 @@ func (s *Server) prepareProject(ctx context.Context, h *history, x *input, line 
 			MessageZh: "打开表单后该项目的登记已有新版本（第" + strconv.Itoa(latestRev) + "版，" + when + " 收到）；请核对下方已更新的内容后重新提交",
 			MessageEn: "the registration was changed (revision " + strconv.Itoa(latestRev) + ", received " + when + ") after this form was opened; check the values below and submit again"})
 	}
+	if b, ok := x.sheetBases[line]; ok {
+		base := 0
+		if b != nil {
+			base = *b
+		}
+		if fe := staleSheetProblem(p.ProjectID, base, b != nil, latest); fe != nil {
+			out = append(out, *fe)
+		}
+	}
 	if x.auto[line] {
 		switch {
 		case latest == nil:

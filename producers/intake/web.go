@@ -33,7 +33,7 @@ type pages struct {
 	m map[string]*template.Template
 }
 
-var pageNames = []string{"login", "projects", "form", "register", "receipt", "history", "upload", "message"}
+var pageNames = []string{"login", "projects", "form", "register", "receipt", "history", "upload", "registerupload", "message"}
 
 func parsePages() (*pages, error) {
 	funcs := template.FuncMap{

@@ -60,6 +60,18 @@
 // or "csv"; their revision is 1 unless the sheet has a 版本 column (the
 // intake numbers corrections: see docs/intake.md).
 //
+// # The registration workbook
+//
+// [ProjectsTemplate] writes a department's registration workbook
+// (项目登记表): sheet 项目 with one row per project ([ProjectColumns]),
+// 年度计划 with one row per project and year ([PlanColumns]), 节点 with one
+// row per planned milestone ([MilestoneColumns]), keyed by the project id
+// and pre-filled with the current registrations, and 说明. [ReadProjects]
+// reads it back, within the same budgets, into one *schema.Project per row
+// of 项目 (revision 0, for the intake to number), naming every problem by
+// sheet and cell; [ProjectsUpload.Bases] holds each row's 登记版本, the
+// revision it was downloaded at. docs/sheets.md describes the layout.
+//
 // # Problems
 //
 // Nothing is published from a file with a problem (submit's rule). Every
