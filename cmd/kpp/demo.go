@@ -296,7 +296,7 @@ func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st 
 		return err
 	}
 	web, err := startWeb(ctx, c.HTTPListen, st, nc, intakeFlags{deptFileFlags: deptFileFlags{File: deptFile},
-		MaxBody: 1 << 20, MaxUpload: 10 << 20, MaxRows: 5000, RatePerSecond: 5, RateBurst: 20}, rf, in, log)
+		MaxBody: 1 << 20, MaxUpload: 10 << 20, MaxRows: 5000, RatePerSecond: 5, RateBurst: 20}, rf, in, nil, log)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func (f readersFileFlags) open(log *slog.Logger) (*readers.Store, error) {
 type readerAddCmd struct {
 	readersFileFlags
 	Name string `arg:"" help:"Account name, e.g. zhang-wei (lower-case letters, digits, '-' and '_')."`
-	Role string `name:"role" required:"" enum:"leader,reader" help:"leader (领导) or reader (查阅人员); both read every board and download."`
+	Role string `name:"role" required:"" enum:"leader,reader" help:"leader (领导) or reader (查阅人员); both read every board and download; a leader may also recompute a review on the pages (重新计算)."`
 }
 
 func (c *readerAddCmd) Run(e *env) error {

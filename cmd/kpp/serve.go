@@ -90,7 +90,7 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 
 	var srv *webServer
 	if c.HTTPListen != "" {
-		if srv, err = startWeb(ctx, c.HTTPListen, st, nc, c.intakeFlags, c.reportFlags, in, e.log); err != nil {
+		if srv, err = startWeb(ctx, c.HTTPListen, st, nc, c.intakeFlags, c.reportFlags, in, sched, e.log); err != nil {
 			return err
 		}
 	}

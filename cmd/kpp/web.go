@@ -16,6 +16,7 @@ import (
 	"github.com/keyproject/kpp/consumers/chstore"
 	"github.com/keyproject/kpp/consumers/ingest"
 	"github.com/keyproject/kpp/consumers/report"
+	"github.com/keyproject/kpp/consumers/schedule"
 )
 
 // webServer serves the pages of kpp serve: the reviews (/, /reports/…,
@@ -26,7 +27,7 @@ type webServer struct {
 	url string
 }
 
-func startWeb(ctx context.Context, listen string, st *chstore.Store, nc *natsConn, f intakeFlags, rf reportFlags, in *ingest.Ingester, log *slog.Logger) (*webServer, error) {
+func startWeb(ctx context.Context, listen string, st *chstore.Store, nc *natsConn, f intakeFlags, rf reportFlags, in *ingest.Ingester, sched *schedule.Scheduler, log *slog.Logger) (*webServer, error) {
 	key, err := readSessionKey(f.SessionKeyFile)
 	if err != nil {
 		return nil, err
@@ -34,6 +35,11 @@ func startWeb(ctx context.Context, listen string, st *chstore.Store, nc *natsCon
 	rcfg, err := rf.config(key, f.SecureCookies, log)
 	if err != nil {
 		return nil, err
+	}
+	if rcfg.Accounts != nil && sched != nil {
+		// A signed-in leader recomputes a review through the scheduler
+		// (sched nil: no button, as in kpp demo, which runs no schedule).
+		rcfg.Recompute = scheduleRecomputer{sched: sched, log: log}
 	}
 	reports, err := report.NewHandler(st, rcfg)
 	if err != nil {

@@ -53,6 +53,9 @@ type htmlPage struct {
 	// Stale says what arrived after the board was computed ("" when
 	// nothing did).
 	Stale string
+	// Recompute is the action of the 重新计算 button, shown on screen to
+	// a signed-in leader ("" for anyone else and in files).
+	Recompute string
 	// IndexHref and Links are set when the page is served over HTTP: the
 	// index of reports and the downloads of the same review.
 	IndexHref string
@@ -219,6 +222,8 @@ type pageNav struct {
 	links []link
 	// full are the links to the full list (xlsx, csv).
 	full []link
+	// recompute is the action of a leader's 重新计算 button.
+	recompute string
 }
 
 // htmlPage is what the page shows. The rows of the red, yellow and
@@ -238,7 +243,7 @@ func (r *Review) htmlPage(ctx context.Context, nav *pageNav, failed *error) (htm
 	}
 	p.TitleBlock = append(p.TitleBlock, figure{Label: "计算时间", Value: minute(r.ComputedAt)})
 	if nav != nil {
-		p.IndexHref, p.Links = nav.index, nav.links
+		p.IndexHref, p.Links, p.Recompute = nav.index, nav.links, nav.recompute
 	}
 	p.Meta = fmt.Sprintf("%s · %s", r.Period.Kind.Label(), r.Period.Label())
 	if !r.Cutoff.IsZero() {

@@ -38,6 +38,14 @@ type Config struct {
 	SessionTTL time.Duration
 	// SecureCookies marks the session cookie Secure (HTTPS).
 	SecureCookies bool
+	// Recompute, when set, gives a signed-in leader a 重新计算 button on
+	// every review page (and on a review not computed yet), which POSTs to
+	// /reports/{kind}/{period}/recompute. It needs Accounts: without
+	// sign-in no one is a leader.
+	Recompute Recomputer
+	// RecomputeTimeout bounds one recompute, the wait for ingest included.
+	// Default 15m.
+	RecomputeTimeout time.Duration
 }
 
 // DefaultTimeout is the default of Config.Timeout.
@@ -53,6 +61,9 @@ func (c Config) withDefaults() Config {
 	if c.SessionTTL == 0 {
 		c.SessionTTL = DefaultSessionTTL
 	}
+	if c.RecomputeTimeout == 0 {
+		c.RecomputeTimeout = DefaultRecomputeTimeout
+	}
 	return c
 }
 
@@ -67,6 +78,12 @@ func (c Config) Validate() error {
 	}
 	if c.SessionTTL < 0 {
 		return fmt.Errorf("%w: report session lifetime %s is negative", ErrInvalidConfig, c.SessionTTL)
+	}
+	if c.RecomputeTimeout < 0 {
+		return fmt.Errorf("%w: report recompute timeout %s is negative", ErrInvalidConfig, c.RecomputeTimeout)
+	}
+	if c.Recompute != nil && c.Accounts == nil {
+		return fmt.Errorf("%w: the recompute button needs the sign-in (Accounts): only a signed-in leader may recompute", ErrInvalidConfig)
 	}
 	return nil
 }
@@ -86,6 +103,7 @@ type handler struct {
 //	GET /reports/{kind}/{period}.{ext}  a download: csv, xlsx, md, txt (table) or html
 //	GET /healthz                        200 "ok" when ClickHouse answers a ping, else 503
 //	GET /signin, POST /signin, /signout with Config.Accounts: the sign-in (every other page needs it)
+//	POST /reports/{kind}/{period}/recompute  with Config.Recompute: a leader's 重新计算 (403 for a reader)
 //
 // kind is weekly, dekad or monthly; period is the key (2025-W39,
 // 2025-09-D2, 2025-09). A malformed key is 400; an unknown kind or format,
@@ -105,6 +123,9 @@ func NewHandler(st *chstore.Store, cfg Config) (http.Handler, error) {
 	mux.HandleFunc("GET /reports/{kind}/{file}", h.report)
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /", h.notFound)
+	if cfg.Recompute != nil {
+		mux.HandleFunc("POST /reports/{kind}/{period}/recompute", h.recompute)
+	}
 	if cfg.Accounts == nil {
 		return mux, nil
 	}
@@ -200,14 +221,11 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request) {
 	rv, err := Open(ctx, h.st, p)
 	if errors.Is(err, rollup.ErrNotComputed) {
 		if at, empty, eerr := rollup.EmptyRun(ctx, h.st, p); eerr == nil && empty {
-			h.problem(w, r, http.StatusNotFound, "本期榜单为空",
-				fmt.Sprintf("%s %s（%s）已于%s计算：截至本期末未收到任何项目登记或报送，榜单为空。", p.Label(), kind.Label(), p.Key(), minute(at)),
-				fmt.Sprintf("kpp rollup %s --period %s", kind, p.Key()))
+			h.notComputed(w, r, p, "本期榜单为空",
+				fmt.Sprintf("%s %s（%s）已于%s计算：截至本期末未收到任何项目登记或报送，榜单为空。", p.Label(), kind.Label(), p.Key(), minute(at)))
 			return
 		}
-		h.problem(w, r, http.StatusNotFound, "尚未计算",
-			fmt.Sprintf("%s %s（%s）尚无计算结果。", p.Label(), kind.Label(), p.Key()),
-			fmt.Sprintf("kpp rollup %s --period %s", kind, p.Key()))
+		h.notComputed(w, r, p, "尚未计算", fmt.Sprintf("%s %s（%s）尚无计算结果。", p.Label(), kind.Label(), p.Key()))
 		return
 	}
 	if err != nil {
@@ -217,6 +235,9 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	if format == FormatHTML {
 		nav := &pageNav{index: "../../"}
+		if h.canRecompute(r) {
+			nav.recompute = recomputeHref(p)
+		}
 		for _, ext := range downloadExts[:4] {
 			l := link{Href: url.PathEscape(p.Key()) + "." + ext, Label: downloadLabel(ext)}
 			nav.links = append(nav.links, l)
@@ -280,6 +301,26 @@ type problemPage struct {
 	StatusText, Title string
 	Message, Command  string
 	IndexHref         string
+	// Recompute is the action of a leader's 重新计算 button ("" for none).
+	Recompute string
+}
+
+// notComputed is the 404 page of a review with no stored board, with the
+// command that computes it and, for a leader, the button.
+func (h *handler) notComputed(w http.ResponseWriter, r *http.Request, p schema.ReviewPeriod, title, message string) {
+	page := problemPage{Status: http.StatusNotFound, StatusText: http.StatusText(http.StatusNotFound), Title: title,
+		Message: message, Command: fmt.Sprintf("kpp rollup %s --period %s", p.Kind, p.Key()), IndexHref: indexHref(r.URL.Path)}
+	if h.canRecompute(r) && !p.End.After(time.Now()) {
+		page.Recompute = recomputeHref(p)
+	}
+	h.cfg.Logger.Debug("report request refused", "path", r.URL.Path, "status", page.Status, "reason", message)
+	h.page(w, r, page.Status, "error.html", page)
+}
+
+// recomputeHref is the recompute action of a review, relative to its
+// page (reports/{kind}/{period} or a download beside it).
+func recomputeHref(p schema.ReviewPeriod) string {
+	return url.PathEscape(p.Key()) + "/recompute"
 }
 
 // problem writes an error page with what was wrong and, when known, the

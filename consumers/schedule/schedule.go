@@ -25,7 +25,9 @@
 // leader died in the middle of, and excludes the ones it finished.
 //
 // Manual and back-fill runs ([Scheduler.RunNow]) need no lease; they are
-// recorded and announced the same way.
+// recorded and announced the same way. [Scheduler.RunLeading] is a manual
+// run that needs it (the report pages' recompute), so that it never runs
+// beside a scheduled run of the same kind.
 //
 // docs/schedule.md describes the schedules, the lease, rollup_runs and the
 // event for operators.

@@ -29,6 +29,7 @@ const DeadLetterFile = schema.DeadLetterStream
 type Replayer struct {
 	js  jetstream.JetStream
 	cfg Config
+	pub *submit.Publisher // publishes and verifies, as kpp submit does
 }
 
 // New returns a Replayer working through js.
@@ -39,7 +40,12 @@ func New(js jetstream.JetStream, cfg Config) (*Replayer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Replayer{js: js, cfg: cfg.withDefaults()}, nil
+	cfg = cfg.withDefaults()
+	pub, err := submit.New(js, submit.Config{Now: cfg.Now, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	return &Replayer{js: js, cfg: cfg, pub: pub}, nil
 }
 
 // Request says which entries to replay and with what payload.
@@ -66,7 +72,9 @@ type Replayed struct {
 	Subject string `json:"subject"`
 	// EventID is the event id of the published payload.
 	EventID string `json:"event_id"`
-	// MsgID is "<event id>:replay:<dlq seq>".
+	// MsgID is the message id it is stored under:
+	// "<department>:<event id>:replay:<dlq seq>" (the department of the
+	// original subject), with a unique suffix when Resent.
 	MsgID string `json:"msg_id"`
 	// Fixed is true when a fixed payload replaced the original.
 	Fixed bool `json:"fixed,omitempty"`
@@ -74,8 +82,14 @@ type Replayed struct {
 	// earlier replay.
 	Seq uint64 `json:"seq"`
 	// Duplicate is true when the entry had been replayed before (within
-	// the duplicate window) and nothing new was stored.
+	// the duplicate window) and nothing new was stored: the message stored
+	// under the id is on the same subject with the same content.
 	Duplicate bool `json:"duplicate,omitempty"`
+	// Resent is true when another message held the id (another publisher
+	// squatting it): the entry was published again under a unique id.
+	// HeldBy is the holder's sequence in KPP_UPDATES.
+	Resent bool   `json:"resent,omitempty"`
+	HeldBy uint64 `json:"held_by,omitempty"`
 }
 
 // Result lists what a replay published and what it could not.
@@ -90,6 +104,8 @@ type Result struct {
 type planned struct {
 	entry   Entry
 	subject string
+	dept    string // of the original subject
+	ev      schema.Event
 	eventID string
 	body    []byte
 	fixed   bool
@@ -132,15 +148,20 @@ func (r *Replayer) Replay(ctx context.Context, req Request) (*Result, error) {
 	if len(res.Problems) > 0 && !req.SkipInvalid {
 		return res, &submit.InvalidError{Problems: res.Problems}
 	}
+	checked := len(res.Problems)
 	for _, p := range plan {
-		rp, err := r.publish(ctx, p)
+		rp, conflict, err := r.publish(ctx, p)
 		if err != nil {
 			return res, err
+		}
+		if conflict != nil {
+			res.Problems = append(res.Problems, *conflict)
+			continue
 		}
 		res.Replayed = append(res.Replayed, rp)
 	}
 	if len(res.Problems) > 0 {
-		return res, &submit.InvalidError{Problems: res.Problems, Skipped: true}
+		return res, &submit.InvalidError{Problems: res.Problems, Skipped: checked > 0}
 	}
 	return res, nil
 }
@@ -187,6 +208,7 @@ func (r *Replayer) prepare(ctx context.Context, e Entry, payloadFile string) (pl
 		return p, []submit.Problem{entryProblem(e.Seq, schema.FieldError{Field: "subject", Value: e.OriginalSubject, Rule: schema.RuleSubjectMismatch,
 			MessageEn: "is not an update subject; expected kpp.v1.<department>.<kind>.<project>", MessageZh: "不是有效的报送主题，应为 kpp.v1.<部门>.<类型>.<项目>"})}, nil
 	}
+	p.dept = parts.Department
 	if payloadFile == "" {
 		ev, err := schema.DecodeAny(e.Payload)
 		if err != nil {
@@ -198,7 +220,7 @@ func (r *Replayer) prepare(ctx context.Context, e Entry, payloadFile string) (pl
 			}
 			return p, probs, nil
 		}
-		p.eventID, p.body = schema.EventID(ev), e.Payload
+		p.ev, p.eventID, p.body = ev, schema.EventID(ev), e.Payload
 		return p, nil, nil
 	}
 	data, err := os.ReadFile(payloadFile)
@@ -231,7 +253,7 @@ func (r *Replayer) prepare(ctx context.Context, e Entry, payloadFile string) (pl
 	if err != nil {
 		return p, nil, fmt.Errorf("encode fixed payload %s: %w", payloadFile, err)
 	}
-	p.eventID, p.body, p.fixed = schema.EventID(ev), body, true
+	p.ev, p.eventID, p.body, p.fixed = ev, schema.EventID(ev), body, true
 	return p, nil, nil
 }
 
@@ -257,21 +279,29 @@ func fieldErrorsOf(err error) []schema.FieldError {
 	return []schema.FieldError{{Rule: schema.RuleDecode, MessageEn: err.Error(), MessageZh: "无法解析：" + err.Error()}}
 }
 
-func (r *Replayer) publish(ctx context.Context, p planned) (Replayed, error) {
+// publish sends one entry through kpp submit's verified publish: a
+// "duplicate" counts only when the message stored under the id is this
+// entry (same subject, same content); another message holding the id is
+// not, and the entry is published again under a unique id; other content
+// on the same subject is a conflict, returned as a problem (nothing
+// stored).
+func (r *Replayer) publish(ctx context.Context, p planned) (Replayed, *submit.Problem, error) {
 	seq := strconv.FormatUint(p.entry.Seq, 10)
-	rp := Replayed{DLQSeq: p.entry.Seq, Subject: p.subject, EventID: p.eventID, MsgID: p.eventID + ":replay:" + seq, Fixed: p.fixed}
-	m := nats.NewMsg(p.subject)
-	m.Data = p.body
-	m.Header.Set(schema.HeaderMsgID, rp.MsgID)
-	m.Header.Set(HeaderReplayOf, seq)
-	ack, err := r.js.PublishMsg(ctx, m, jetstream.WithExpectStream(schema.UpdatesStream))
+	rp := Replayed{DLQSeq: p.entry.Seq, Subject: p.subject, EventID: p.eventID, MsgID: p.dept + ":" + p.eventID + ":replay:" + seq, Fixed: p.fixed}
+	sent, err := r.pub.PublishVerified(ctx, submit.Message{Event: p.ev, Body: p.body, Subject: p.subject, MsgID: rp.MsgID,
+		Header: nats.Header{HeaderReplayOf: []string{seq}}, File: DeadLetterFile, Line: int(p.entry.Seq)})
 	if err != nil {
-		return rp, fmt.Errorf("%w: dead-letter sequence %d to %s: %w", ErrPublish, p.entry.Seq, p.subject, err)
+		return rp, nil, fmt.Errorf("%w: dead-letter sequence %d to %s: %w", ErrPublish, p.entry.Seq, p.subject, err)
 	}
-	rp.Seq, rp.Duplicate = ack.Sequence, ack.Duplicate
+	if sent.Conflict != nil {
+		r.cfg.Logger.Warn("dead-letter entry not replayed: its message id holds other content on the same subject", "dlq_seq", p.entry.Seq,
+			"subject", p.subject, "event_id", p.eventID, "held_by_seq", sent.Seq, "fixed", p.fixed)
+		return rp, sent.Conflict, nil
+	}
+	rp.Seq, rp.MsgID, rp.Duplicate, rp.Resent, rp.HeldBy = sent.Seq, sent.MsgID, sent.Duplicate, sent.Resent, sent.HeldBy
 	r.cfg.Logger.Info("replayed dead-letter entry", "dlq_seq", p.entry.Seq, "subject", p.subject, "event_id", p.eventID,
-		"seq", ack.Sequence, "duplicate", ack.Duplicate, "fixed", p.fixed)
-	return rp, nil
+		"seq", rp.Seq, "msg_id", rp.MsgID, "duplicate", rp.Duplicate, "resent", rp.Resent, "held_by", rp.HeldBy, "fixed", p.fixed)
+	return rp, nil, nil
 }
 
 // WriteText writes one line per replayed entry, then the problems.
@@ -285,6 +315,9 @@ func (res *Result) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "dead-letter %d → %s: %s stored at seq %d (msg id %s)", rp.DLQSeq, rp.Subject, what, rp.Seq, rp.MsgID)
 		if rp.Duplicate {
 			b.WriteString(" — already replayed, nothing new stored")
+		}
+		if rp.Resent {
+			fmt.Fprintf(&b, " — its id was held by another message (seq %d), so it was published again under a unique id", rp.HeldBy)
 		}
 		b.WriteString("\n")
 	}

@@ -150,7 +150,7 @@ func TestReplayOriginalPayloadOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantID := eventID(t, report) + ":replay:" + strconv.FormatUint(seq, 10)
+	wantID := "qy-fgj:" + eventID(t, report) + ":replay:" + strconv.FormatUint(seq, 10)
 	if len(res.Replayed) != 1 || res.Replayed[0].Duplicate || res.Replayed[0].MsgID != wantID || res.Replayed[0].Fixed {
 		t.Fatalf("result %+v; want one new replay with msg id %s", res.Replayed, wantID)
 	}
@@ -181,6 +181,70 @@ func TestReplayOriginalPayloadOnce(t *testing.T) {
 	}
 }
 
+// TestReplayIDSquattingCannotLoseAnEntry is issue 9, item 5 for kpp dlq
+// replay: another department publishes, on its own subject, a message
+// with the id the replay of an entry will have. The replay is not counted
+// as "already replayed" on that message's word: it is published again
+// under a unique id and stored. A message on the entry's own subject with
+// other content under the id is a conflict: reported, nothing stored.
+func TestReplayIDSquattingCannotLoseAnEntry(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	seq := e.reject(t, subject, report, `project_id: "qingyuan-pumped-storage" is not a registered project`)
+	id := "qy-fgj:" + eventID(t, report) + ":replay:" + strconv.FormatUint(seq, 10)
+	squat := nats.NewMsg(schema.SubjectFor("qy-jtj", schema.KindInvestment, "yilongqing-expressway-qingyuan"))
+	squat.Data = []byte(`{"squatting":true}`)
+	squat.Header.Set(schema.HeaderMsgID, id)
+	held, err := e.js.PublishMsg(ctx, squat)
+	if err != nil || held.Duplicate {
+		t.Fatalf("squatting message: %+v %v", held, err)
+	}
+	before := e.updates(t)
+
+	res, err := e.r.Replay(ctx, replay.Request{Seqs: []uint64{seq}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := res.Replayed[0]
+	if rp.Duplicate || !rp.Resent || rp.HeldBy != held.Sequence || rp.Seq == held.Sequence || !strings.HasPrefix(rp.MsgID, id+":") {
+		t.Fatalf("result %+v; want the entry resent under a unique id, held by seq %d", rp, held.Sequence)
+	}
+	if got := e.updates(t); got != before+1 {
+		t.Fatalf("updates stream went from %d to %d; want the entry stored", before, got)
+	}
+	m := e.stored(t, rp.Seq)
+	if m.Subject != subject || string(m.Data) != report || m.Header.Get(replay.HeaderReplayOf) != strconv.FormatUint(seq, 10) {
+		t.Fatalf("stored %s %v %s; want the entry", m.Subject, m.Header, m.Data)
+	}
+	var text bytes.Buffer
+	if err := res.WriteText(&text); err != nil || !strings.Contains(text.String(), "held by another message") {
+		t.Errorf("text result %q %v", text.String(), err)
+	}
+
+	// Other content on the entry's own subject under its replay id.
+	seq2 := e.reject(t, subject, badPeriod, `period: "2025-13" is not a month`)
+	fixed := strings.Replace(badPeriod, `"2025-13"`, `"2025-07"`, 1)
+	other := strings.Replace(fixed, `"9800"`, `"9900"`, 1)
+	if other == fixed {
+		t.Fatal("the test payload has no 9800 to change")
+	}
+	forged := nats.NewMsg(subject)
+	forged.Data = []byte(other)
+	forged.Header.Set(schema.HeaderMsgID, "qy-fgj:"+eventID(t, fixed)+":replay:"+strconv.FormatUint(seq2, 10))
+	if _, err := e.js.PublishMsg(ctx, forged); err != nil {
+		t.Fatal(err)
+	}
+	before = e.updates(t)
+	res, err = e.r.Replay(ctx, replay.Request{Seqs: []uint64{seq2}, PayloadFile: writeFile(t, "fix.json", fixed)})
+	var ie *submit.InvalidError
+	if !errors.As(err, &ie) || len(res.Replayed) != 0 || len(ie.Problems) != 1 || ie.Problems[0].Rule != submit.RuleConflict || ie.Problems[0].Line != int(seq2) {
+		t.Fatalf("replay over other content: %+v, %v; want one conflict problem and nothing replayed", res, err)
+	}
+	if got := e.updates(t); got != before {
+		t.Fatalf("a conflict stored a message: %d → %d", before, got)
+	}
+}
+
 // TestReplayFixedPayload: a corrected event replaces the rejected payload.
 func TestReplayFixedPayload(t *testing.T) {
 	ctx := context.Background()
@@ -199,7 +263,7 @@ func TestReplayFixedPayload(t *testing.T) {
 		t.Fatal(err)
 	}
 	rp := res.Replayed[0]
-	if !rp.Fixed || rp.EventID != eventID(t, fixed) || rp.MsgID != eventID(t, fixed)+":replay:"+strconv.FormatUint(seq, 10) {
+	if !rp.Fixed || rp.EventID != eventID(t, fixed) || rp.MsgID != "qy-fgj:"+eventID(t, fixed)+":replay:"+strconv.FormatUint(seq, 10) {
 		t.Fatalf("result %+v", rp)
 	}
 	m := e.stored(t, rp.Seq)

@@ -81,6 +81,7 @@ type item struct {
 	body     []byte
 	content  *[32]byte // see contentOf; computed when first needed
 	file     string
+	header   nats.Header // more headers ([Publisher.PublishVerified])
 }
 
 // contentHash is contentOf the item's event, computed once: it is needed
@@ -99,6 +100,9 @@ func (it *item) contentHash() ([32]byte, error) {
 func (it *item) msg() *nats.Msg {
 	m := nats.NewMsg(it.subject)
 	m.Data = it.body
+	for k, vs := range it.header {
+		m.Header[k] = vs
+	}
 	m.Header.Set(schema.HeaderMsgID, it.msgID)
 	return m
 }
@@ -453,7 +457,7 @@ func (p *Publisher) publishBatch(ctx context.Context, fr *FileReceipt, items []*
 				continue
 			}
 			held := pa.Sequence
-			if pa, err = p.resend(ctx, it); err != nil {
+			if pa, _, err = p.resend(ctx, it); err != nil {
 				fr.Batches = append(fr.Batches, b)
 				return fmt.Errorf("%w: %s:%d: event %s on %s, published again under a fresh id: %w", ErrPublish, fr.File, it.line, it.id, it.subject, err)
 			}
@@ -534,16 +538,17 @@ func (p *Publisher) verify(ctx context.Context, stream jetstream.Stream, it *ite
 
 // resend publishes a record under a fresh message id: its own id with a
 // unique suffix, which no other publisher can have taken.
-func (p *Publisher) resend(ctx context.Context, it *item) (*jetstream.PubAck, error) {
+func (p *Publisher) resend(ctx context.Context, it *item) (*jetstream.PubAck, string, error) {
 	m := it.msg()
-	m.Header.Set(schema.HeaderMsgID, it.msgID+":"+nuid.Next())
+	id := it.msgID + ":" + nuid.Next()
+	m.Header.Set(schema.HeaderMsgID, id)
 	pa, err := p.js.PublishMsg(ctx, m)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	p.cfg.Logger.Info("record published again under a fresh message id", "file", it.file, "line", it.line,
-		"msg_id", m.Header.Get(schema.HeaderMsgID), "seq", pa.Sequence)
-	return pa, nil
+		"msg_id", id, "seq", pa.Sequence)
+	return pa, id, nil
 }
 
 // conflictProblem says that the record's event is stored at seq with
