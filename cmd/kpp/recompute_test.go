@@ -89,12 +89,14 @@ func TestRecomputeButton(t *testing.T) {
 		t.Fatalf("rollup: exit %d\n%s\n%s", code, out, errOut)
 	}
 	p, _ := schema.ParseReviewPeriod(schema.ReviewMonthly, "2025-09")
+	var cutoff time.Time
 	ytd := func() (decimal.Decimal, string) {
 		t.Helper()
 		b, err := rollup.Load(ctx, st, p)
 		if err != nil {
 			t.Fatal(err)
 		}
+		cutoff = b.Cutoff
 		for _, r := range b.Projects {
 			if r.ProjectID == owner.ProjectID {
 				return r.YTDCompletedWan, b.RunID
@@ -104,6 +106,10 @@ func TestRecomputeButton(t *testing.T) {
 		return decimal.Decimal{}, ""
 	}
 	before, firstRun := ytd()
+	// A monthly board reads what was received by the second after its run
+	// started (received_at has whole seconds): the correction must come
+	// after that to be "received after the board".
+	time.Sleep(time.Until(cutoff))
 
 	// The department corrects September after the board was computed.
 	correction := *september
