@@ -22,7 +22,14 @@ import (
 	"github.com/keyproject/kpp/schema"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+// TestMain runs the tests; with KPP_TEST_AS_KPP=1 the test binary is the
+// kpp command instead (the docs' examples call kpp from bash).
+func TestMain(m *testing.M) {
+	if os.Getenv("KPP_TEST_AS_KPP") == "1" {
+		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
+	testenv.Main(m)
+}
 
 // kpp runs the command line in-process and returns its exit code and output.
 func kpp(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
@@ -485,7 +492,8 @@ func TestDemoKeepRunningServesThePages(t *testing.T) {
 	}
 	owner := demoProject(t, d, "qingyuan-pumped-storage")
 	for _, want := range []string{"sign in as " + owner.DepartmentName + " (" + owner.DepartmentID + ") with the token kpp_",
-		"ClickHouse HTTP (BI tools, curl): http://127.0.0.1:", "rollup monthly --period 2025-10 --clickhouse", "--nats-url", "sign in as demo-leader with the password "} {
+		"ClickHouse HTTP (BI tools, curl): http://127.0.0.1:", "rollup monthly --period 2025-10 --clickhouse", "--nats-url", "sign in as demo-leader with the password ",
+		"the examples of docs/api.md run as written after: . "} {
 		if r.code != 0 || !strings.Contains(r.out, want) {
 			t.Errorf("demo --keep-running: exit %d, output lacks %q\n%s\n%s", r.code, want, r.out, r.err)
 		}
