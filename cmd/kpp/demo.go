@@ -285,6 +285,11 @@ func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st 
 	if err != nil {
 		return err
 	}
+	// An administrator credential, for the history import of the API.
+	_, adminToken, err := store.AddAdmin(demoAdmin)
+	if err != nil {
+		return err
+	}
 	// The report pages need a sign-in, as in kpp serve: a leader's account.
 	rf := reportFlags{readersFileFlags: readersFileFlags{ReadersFile: filepath.Join(c.Dir, "readers.json")}}
 	rs, err := rf.open(log)
@@ -302,6 +307,12 @@ func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st 
 	}
 	defer web.Close()
 	current := rp.Month().Next()
+	envFile := filepath.Join(c.Dir, demoEnvFile)
+	if err := writeDemoEnv(envFile, demoEnv{URL: strings.TrimSuffix(web.url, "/"), Token: iss.Token, AdminToken: adminToken,
+		NATSURL: nc.server.URL(), DepartmentsFile: deptFile, Department: owner.DepartmentID,
+		Reader: demoLeader, ReaderPassword: leaderPassword}); err != nil {
+		return err
+	}
 	fmt.Fprintf(e.out, "\nStill running; Ctrl-C stops.\n")
 	fmt.Fprintf(e.out, "  reports:    %sreports/monthly/%s  — sign in as %s with the password %s\n", web.url, rp.Key(), demoLeader, leaderPassword)
 	fmt.Fprintf(e.out, "  intake:     %sintake/  — sign in as %s (%s) with the token %s\n", web.url, owner.DepartmentName, owner.DepartmentID, iss.Token)
@@ -310,6 +321,8 @@ func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st 
 		fmt.Fprintf(e.out, "  ClickHouse HTTP (BI tools, curl): %s (user analyst)\n", chHTTP)
 	}
 	fmt.Fprintf(e.out, "  NATS:       %s\n", nc.server.URL())
+	fmt.Fprintf(e.out, "  API:        %sapi/v1/ — the examples of docs/api.md run as written after: . %s\n", web.url, envFile)
+	fmt.Fprintf(e.out, "              (KPP, KPP_TOKEN, KPP_ADMIN_TOKEN of the administrator %s, KPP_NATS_URL, KPP_DEPARTMENTS_FILE, …)\n", demoAdmin)
 	fmt.Fprintf(e.out, "\nWhat next:\n")
 	fmt.Fprintf(e.out, "  1. In the intake, report %s for %s: the history is in, this month is open.\n", current, owner.NameZh)
 	fmt.Fprintf(e.out, "  2. The board of %s is computed on the 6th of next month at 07:00 by kpp serve; to see it now, in another shell:\n", current)
@@ -319,6 +332,50 @@ func (c *demoCmd) keepRunning(ctx context.Context, e *env, log *slog.Logger, st 
 		fmt.Fprintf(e.out, "  3. Query as the analyst: curl '%s?user=analyst' --data-binary \"SELECT project_id, period, ytd_completed_wan, received_at FROM kpp.investment_latest WHERE period = '%s'\"\n", chHTTP, current)
 	}
 	<-ctx.Done()
+	return nil
+}
+
+// demoAdmin is the administrator credential the demo makes (history
+// imports through the API), with a new token at every start.
+const demoAdmin = "档案员"
+
+// demoEnvFile is the file in the demo's folder that --keep-running writes
+// for shells: `. .kpp/demo/demo.env` sets what docs/api.md's examples use.
+const demoEnvFile = "demo.env"
+
+// demoEnv is what demo.env holds.
+type demoEnv struct {
+	URL, Token, AdminToken, NATSURL, DepartmentsFile, Department, Reader, ReaderPassword string
+}
+
+// writeDemoEnv writes the demo's addresses and credentials as shell
+// variable assignments (mode 0600: it holds tokens).
+func writeDemoEnv(path string, v demoEnv) error {
+	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+	var b strings.Builder
+	fmt.Fprintf(&b, "# kpp demo --keep-running: the demo's addresses and credentials (new at every start).\n")
+	fmt.Fprintf(&b, "# In a shell: . %s — then the examples of docs/api.md run as written.\n", path)
+	for _, kv := range [][2]string{
+		{"KPP", v.URL},                              // the web pages and the API
+		{"KPP_TOKEN", v.Token},                      // the token of the demo department
+		{"KPP_DEPARTMENT", v.Department},            // its id
+		{"KPP_ADMIN_TOKEN", v.AdminToken},           // an administrator's token (POST /api/v1/imports)
+		{"KPP_NATS_URL", v.NATSURL},                 // for kpp template, kpp submit, kpp rollup
+		{"KPP_DEPARTMENTS_FILE", v.DepartmentsFile}, // the departments file kpp template reads
+		{"KPP_READER", v.Reader},                    // the report pages' leader account …
+		{"KPP_READER_PASSWORD", v.ReaderPassword},   // … and its password
+	} {
+		fmt.Fprintf(&b, "export %s=%s\n", kv[0], q(kv[1]))
+	}
+	// Through a temporary name: a shell (or a test) waiting for the file
+	// never reads half of it.
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	return nil
 }
 
