@@ -255,10 +255,10 @@ func TestReplicaDiesMidStream(t *testing.T) {
 			return err == nil && n == uint64(len(evs))
 		}, "replica %d never held the %d reports", i+1, len(evs))
 		for q, n := range map[string]uint64{
-			"SELECT count() FROM investment_reports FINAL":                                       uint64(len(evs)),
-			"SELECT uniqExact(project_id, period) FROM investment_reports":                       uint64(len(evs)),
-			"SELECT count() FROM investment_latest":                                              uint64(len(evs)),
-			"SELECT count() FROM project_registrations FINAL":                                    projects,
+			"SELECT count() FROM investment_reports FINAL":                                          uint64(len(evs)),
+			"SELECT uniqExact(project_id, period) FROM investment_reports":                          uint64(len(evs)),
+			"SELECT count() FROM investment_latest":                                                 uint64(len(evs)),
+			"SELECT count() FROM project_registrations FINAL":                                       projects,
 			"SELECT count() FROM (SELECT event_id FROM investment_reports FINAL GROUP BY event_id)": uint64(len(evs)),
 		} {
 			if got := count(t, r, q); got != n {
