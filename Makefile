@@ -1,7 +1,7 @@
 # kpp — key-project progress pipeline.
 #   make demo    run the whole pipeline on the demo portfolio (installs clickhouse-server if missing)
 #   make test    run the whole test suite against real NATS and ClickHouse servers
-#   make test-cluster the three-node NATS cluster test (also part of make test)
+#   make test-cluster the three-node NATS cluster and two-replica ClickHouse tests (also part of make test)
 #   make test-faults  kill and restart ClickHouse, NATS and kpp serve under load, fill the disk (docs/reliability.md)
 GO ?= go
 GOFLAGS ?=
@@ -21,11 +21,13 @@ test: deps
 test-faults: deps
 	$(GO) test $(GOFLAGS) -tags faults -count=1 -v -timeout 15m ./internal/faults/
 
-# The NATS-cluster test alone: three JetStream nodes on loopback, the stream
-# leader killed mid-stream (internal/clustertest; about 2 minutes; part of
-# make test too). KPP_CLUSTER_REPORTS sets the count (default 20000).
+# The cluster tests alone: three JetStream nodes on loopback, the stream
+# leader killed mid-stream (internal/clustertest; about 2 minutes;
+# KPP_CLUSTER_REPORTS sets the count, default 20000); ZooKeeper and two
+# ClickHouse replicas, one killed mid-stream (internal/chcluster; about 30
+# seconds; needs zookeeper: ./.ci/deps --ci). Both are part of make test too.
 test-cluster: deps
-	$(GO) test $(GOFLAGS) -count=1 -v -timeout 15m ./internal/clustertest/
+	$(GO) test $(GOFLAGS) -count=1 -v -timeout 15m ./internal/clustertest/ ./internal/chcluster/
 
 deps:
 	@./.ci/deps

@@ -53,7 +53,23 @@ func (f clientNATSFlags) department() string {
 }
 
 type chFlags struct {
-	ClickHouse string `name:"clickhouse" env:"KPP_CLICKHOUSE" default:"clickhouse://127.0.0.1:9000/kpp" help:"ClickHouse DSN, native protocol: clickhouse://[user[:password]@]host:9000/database."`
+	ClickHouse string `name:"clickhouse" env:"KPP_CLICKHOUSE" default:"clickhouse://127.0.0.1:9000/kpp" help:"ClickHouse DSN, native protocol: clickhouse://[user[:password]@]host:9000/database; list the replicas of a cluster as host1:9000,host2:9000 (tried in order when one is down)."`
+}
+
+// clusterFlags are for the commands that create the schema.
+type clusterFlags struct {
+	Cluster string `name:"cluster" env:"KPP_CLICKHOUSE_CLUSTER" help:"ClickHouse cluster (remote_servers) whose replicas hold the database: the migrations create Replicated…MergeTree tables with ON CLUSTER and the views on every replica (docs/deploy.md). Needs ZooKeeper and every replica up while migrating. Empty: one server."`
+}
+
+// use makes st migrate on the cluster, when one is set.
+func (f clusterFlags) use(st *chstore.Store) error {
+	if f.Cluster == "" {
+		return nil
+	}
+	if err := st.UseCluster(f.Cluster); err != nil {
+		return fmt.Errorf("--cluster: %w", err)
+	}
+	return nil
 }
 
 // natsConn is a connection with JetStream and, when embedded, the server.

@@ -17,6 +17,7 @@ import (
 type serveCmd struct {
 	natsFlags
 	chFlags
+	clusterFlags
 	rulesFlags
 	scheduleFlags
 	reviewWaitFlags
@@ -49,6 +50,9 @@ func (c *serveCmd) Run(ctx context.Context, e *env) error {
 		return err
 	}
 	defer st.Close()
+	if err := c.clusterFlags.use(st); err != nil {
+		return err
+	}
 	applied, err := st.Migrate(ctx)
 	if err != nil {
 		return err

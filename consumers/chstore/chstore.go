@@ -32,6 +32,10 @@ type Store struct {
 	database string
 	version  string
 	log      *slog.Logger
+	// opts are the connection's options, for the connections to each
+	// replica of cluster.
+	opts    clickhouse.Options
+	cluster string
 }
 
 // Open connects to the server named by dsn, creates the database if it is
@@ -89,7 +93,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to ClickHouse database %s at %v: %w", db, opts.Addr, err)
 	}
-	return &Store{conn: conn, database: db, version: version, log: log}, nil
+	return &Store{conn: conn, database: db, version: version, log: log, opts: *opts}, nil
 }
 
 // Conn is the underlying clickhouse-go connection.

@@ -23,13 +23,30 @@ ORDER BY version`
 // It is safe to run again and from several processes at once: every
 // statement is idempotent (IF NOT EXISTS), or runs only while its
 // "-- kpp:when" condition holds (see [schema.Step]). A migration whose file changed
-// after it was applied is an error.
+// after it was applied is an error. After [Store.UseCluster] the tables are
+// replicated on the cluster (see [ClusterStatement]).
 func (s *Store) Migrate(ctx context.Context) ([]schema.Migration, error) {
 	ms, err := schema.Migrations()
 	if err != nil {
 		return nil, err
 	}
-	if err := s.conn.Exec(ctx, migrationsTable); err != nil {
+	exec := func(sql string) error { return s.conn.Exec(ctx, sql) }
+	if s.cluster != "" {
+		if err := s.conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS `"+s.database+"` ON CLUSTER `"+s.cluster+"`"); err != nil {
+			return nil, fmt.Errorf("create database %s on cluster %s: %w", s.database, s.cluster, err)
+		}
+		var conns []replica
+		defer func() { closeReplicas(conns) }()
+		replicas := func() ([]replica, error) {
+			var err error
+			if conns == nil {
+				conns, err = s.replicas(ctx)
+			}
+			return conns, err
+		}
+		exec = func(sql string) error { return s.clusterExec(ctx, replicas, sql) }
+	}
+	if err := exec(migrationsTable); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	applied := map[uint32]string{}
@@ -71,7 +88,7 @@ func (s *Store) Migrate(ctx context.Context) ([]schema.Migration, error) {
 					continue
 				}
 			}
-			if err := s.conn.Exec(ctx, step.SQL); err != nil {
+			if err := exec(step.SQL); err != nil {
 				return done, fmt.Errorf("migration %s, statement %d: %w", m.Name, i+1, err)
 			}
 		}

@@ -40,6 +40,41 @@ type Config struct {
 	StartTimeout time.Duration
 	// Analyst bounds the read-only user analyst.
 	Analyst Analyst
+	// Replication, if set, makes the server one replica of a one-shard
+	// cluster coordinated by ZooKeeper (docs/deploy.md).
+	Replication *Replication
+}
+
+// Replication makes a server a replica of a one-shard ClickHouse cluster:
+// it writes <zookeeper>, <remote_servers> (the cluster, every replica on
+// loopback), <macros> (shard, replica), <distributed_ddl> (for ON CLUSTER)
+// and the interserver HTTP port the replicas fetch parts from.
+type Replication struct {
+	// Cluster is the cluster's name in remote_servers (e.g. "kpp").
+	Cluster string
+	// ZooKeeper lists the ZooKeeper nodes, host:port.
+	ZooKeeper []string
+	// Replicas lists the native ports (on 127.0.0.1) of every replica of
+	// the shard, this server's TCPPort included.
+	Replicas []int
+	// Shard and Replica are the {shard} and {replica} macros; Replica must
+	// differ between the replicas.
+	Shard, Replica string
+	// InterserverPort is the interserver HTTP port; 0 picks a free one.
+	InterserverPort int
+}
+
+// ZooKeeperNodes splits the host:port entries for the template.
+func (r Replication) ZooKeeperNodes() []struct{ Host, Port string } {
+	var out []struct{ Host, Port string }
+	for _, a := range r.ZooKeeper {
+		h, p, err := net.SplitHostPort(a)
+		if err != nil {
+			h, p = a, "2181"
+		}
+		out = append(out, struct{ Host, Port string }{h, p})
+	}
+	return out
 }
 
 // Analyst bounds the user analyst, for people who query with SQL: it reads
@@ -146,7 +181,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg.Binary = bin
-	for _, p := range []*int{&cfg.TCPPort, &cfg.HTTPPort} {
+	ports := []*int{&cfg.TCPPort, &cfg.HTTPPort}
+	if r := cfg.Replication; r != nil {
+		if r.Cluster == "" || !plainName(r.Cluster) || r.Replica == "" || len(r.ZooKeeper) == 0 || len(r.Replicas) == 0 {
+			return nil, fmt.Errorf("chserver: replication needs a plain cluster name, a replica name, ZooKeeper and the replicas' ports (got %+v)", *r)
+		}
+		rc := *r
+		if rc.Shard == "" {
+			rc.Shard = "01"
+		}
+		cfg.Replication = &rc
+		ports = append(ports, &rc.InterserverPort)
+	}
+	for _, p := range ports {
 		if *p == 0 {
 			if *p, err = freePort(); err != nil {
 				return nil, fmt.Errorf("chserver: pick a free port: %w", err)
@@ -225,6 +272,11 @@ func (s *Server) HTTPAddr() string {
 func (s *Server) DSN(database string) string {
 	return "clickhouse://" + s.Addr() + "/" + database
 }
+
+// FreePort returns a free TCP port on 127.0.0.1, for the ports of a
+// cluster's replicas, which each replica's configuration lists before any
+// starts.
+func FreePort() (int, error) { return freePort() }
 
 // Dir is the server's folder.
 func (s *Server) Dir() string { return s.cfg.Dir }
@@ -340,5 +392,32 @@ var configTemplate = template.Must(template.New("config").Parse(`<?xml version="
     </analyst>
   </profiles>
   <quotas><default></default></quotas>
+{{- with .Replication}}
+  <interserver_http_host>127.0.0.1</interserver_http_host>
+  <interserver_http_port>{{.InterserverPort}}</interserver_http_port>
+  <zookeeper>
+{{- range .ZooKeeperNodes}}
+    <node><host>{{.Host}}</host><port>{{.Port}}</port></node>
+{{- end}}
+    <session_timeout_ms>10000</session_timeout_ms>
+  </zookeeper>
+  <remote_servers>
+    <{{.Cluster}}>
+      <shard>
+        <internal_replication>true</internal_replication>
+{{- range .Replicas}}
+        <replica><host>127.0.0.1</host><port>{{.}}</port></replica>
+{{- end}}
+      </shard>
+    </{{.Cluster}}>
+  </remote_servers>
+  <macros>
+    <shard>{{.Shard}}</shard>
+    <replica>{{.Replica}}</replica>
+  </macros>
+  <distributed_ddl>
+    <path>/clickhouse/task_queue/ddl</path>
+  </distributed_ddl>
+{{- end}}
 </yandex>
 `))
