@@ -285,12 +285,17 @@ func TestStreamLeaderDiesMidStream(t *testing.T) {
 
 	var acked atomic.Int64
 	producerDone := make(chan struct{})
+	producerStart := time.Now()
 	go func() {
 		defer close(producerDone)
 		const chunk = 1000
+		// Month by month, as departments report: a batch of ingest then
+		// spans a few monthly partitions. (Project by project, each batch
+		// spanned 200 months, and ClickHouse wrote a part in each month's
+		// partition per insert: ~430 reports/s; see docs/performance.md.)
 		var evs []schema.Event
-		for p := range projects {
-			for k := range months {
+		for k := range months {
+			for p := range projects {
 				evs = append(evs, report(projectID(p), k))
 			}
 		}
@@ -385,6 +390,7 @@ func TestStreamLeaderDiesMidStream(t *testing.T) {
 	t.Logf("restarted %s after %d acknowledged reports; KPP_UPDATES is led by %s", cl.Name(leader), acked.Load(), leaderName(schema.UpdatesStream))
 
 	<-producerDone
+	t.Logf("the producer's %d reports acknowledged by JetStream %s after its first publish; %d stored by ingest", n, time.Since(producerStart).Round(time.Millisecond), accepted()-uint64(projects))
 	<-intakeDone
 	if acked.Load() != int64(n) {
 		t.Fatalf("%d of %d reports acknowledged", acked.Load(), n)
@@ -394,6 +400,7 @@ func TestStreamLeaderDiesMidStream(t *testing.T) {
 	testenv.Eventually(t, 2*time.Minute, func() bool {
 		return count(t, st, "SELECT count() FROM investment_reports FINAL") >= want
 	}, "ClickHouse did not get every acknowledged report (%d): %d accepted by ingest", want, accepted())
+	t.Logf("every report stored %s after the producer's first publish", time.Since(producerStart).Round(time.Millisecond))
 	if got := count(t, st, "SELECT count() FROM investment_reports FINAL"); got != want {
 		t.Errorf("investment_reports FINAL has %d reports, want %d", got, want)
 	}
