@@ -19,6 +19,7 @@ type benchCmd struct {
 	Latency       time.Duration `name:"latency" default:"0s" help:"Also publish single reports at --latency-rate for this long and print publish → queryable p50/p99/max, e.g. 30s. 0 skips."`
 	LatencyRate   int           `name:"latency-rate" default:"1000" help:"Reports a second of the --latency run."`
 	Burst         int           `name:"burst" default:"0" help:"Also publish a month-end burst of this many reports at once, ingested by kpp serve as its own process, and print the time and its resident memory, e.g. 1000000. 0 skips."`
+	Cluster       int           `name:"cluster" default:"0" help:"Also measure kpp's ingest on a NATS cluster of this many embedded nodes on loopback (every stream and bucket with as many replicas, as kpp serve --stream-replicas), against one node, e.g. 3. 0 skips."`
 	Projects      int           `name:"projects" default:"0" help:"Also measure the reviews and reports at scale: this many projects (e.g. 100000) with --months of reports written straight into ClickHouse, then kpp rollup monthly/weekly/dekad and kpp report html/xlsx/csv of the monthly review, each as its own process (time and peak memory), against the single FINAL … GROUP BY query. 0 skips."`
 	Months        int           `name:"months" default:"60" help:"Months of reports per project of the --projects run."`
 	ClickHouse    string        `name:"clickhouse" env:"KPP_BENCH_CLICKHOUSE" help:"ClickHouse DSN to use (its database is dropped); empty starts a local clickhouse-server."`
@@ -52,6 +53,9 @@ By flag:
       found in ClickHouse (polled every 10ms): p50, p99, max.
   --burst N     N reports published at once and ingested by kpp serve in its
       own process: time to the last ack, its resident memory.
+  --cluster N   the ceiling and kpp again on a NATS cluster of N embedded
+      nodes on loopback, every stream and bucket replicated N times (kpp
+      serve --stream-replicas N): the rate against kpp on one node.
   --projects N --months M   N projects × M months written straight into
       ClickHouse; the single FINAL … GROUP BY query the reviews aggregate;
       kpp rollup monthly, weekly and dekad; kpp report html, xlsx and csv of
@@ -92,7 +96,7 @@ func (c *benchCmd) Run(ctx context.Context, e *env) error {
 	fmt.Fprintf(e.out, "kpp bench: %d reports per ingest run (sync before ack)\n", c.Events)
 	res, err := bench.Run(ctx, bench.Config{
 		Events: c.Events, DSN: dsn, Dir: c.Dir, Self: self, Progress: e.out, Log: e.log,
-		History: c.History, Latency: c.Latency, LatencyRate: c.LatencyRate, Burst: c.Burst, Projects: c.Projects, Months: c.Months,
+		History: c.History, Latency: c.Latency, LatencyRate: c.LatencyRate, Burst: c.Burst, Cluster: c.Cluster, Projects: c.Projects, Months: c.Months,
 		Ingest: ingest.Config{BatchSize: c.BatchSize, FlushInterval: c.FlushInterval},
 	})
 	if err != nil {

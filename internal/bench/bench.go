@@ -70,6 +70,10 @@ type Config struct {
 	// portfolio of Projects projects × Months months of reports, its three
 	// reviews computed and the monthly one rendered (0 projects: skip).
 	Projects, Months int
+	// Cluster is the number of NATS nodes of the cluster scenario: kpp's
+	// ingest again on that many embedded nodes on loopback, every stream
+	// and bucket with as many replicas (0: skip).
+	Cluster int
 	// Progress receives a line as each step ends; nil for none.
 	Progress io.Writer
 	// Log receives the logs of the ingesters run in process; nil discards.
@@ -100,6 +104,7 @@ type Result struct {
 	History    *HistoryResult
 	Latency    *LatencyResult
 	Burst      *BurstResult
+	Cluster    *ClusterResult
 	Rollups    *RollupResult
 	Reports    *ReportsResult
 }
@@ -156,6 +161,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, err
 		}
 	}
+	if cfg.Cluster > 0 {
+		if res.Cluster, err = runCluster(ctx, cfg, res.Ingest.KPP); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Projects > 0 {
 		dir := filepath.Join(cfg.Dir, "scale")
 		if res.Rollups, err = Rollups(ctx, RollupConfig{Self: cfg.Self, DSN: cfg.DSN, Dir: dir, Projects: cfg.Projects, Months: cfg.Months, Progress: cfg.Progress}); err != nil {
@@ -182,6 +192,9 @@ func (r *Result) WriteText(w io.Writer) {
 	}
 	if r.Burst != nil {
 		r.Burst.WriteText(w)
+	}
+	if r.Cluster != nil {
+		r.Cluster.WriteText(w)
 	}
 	if r.Rollups != nil {
 		r.Rollups.WriteText(w)

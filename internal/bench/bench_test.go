@@ -84,3 +84,23 @@ func checkValidAndDistinct(t *testing.T, projects, reports []schema.Event) {
 		seen[id] = true
 	}
 }
+
+// The cluster scenario moves every report through a three-node NATS
+// cluster with every stream replicated three times.
+func TestRunMeasuresKPPOnACluster(t *testing.T) {
+	res, err := bench.Run(context.Background(), bench.Config{
+		Events: 1500, DSN: testenv.ClickHouseDSN(t), Dir: t.TempDir(), Cluster: 3,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Cluster
+	if c == nil || c.Nodes != 3 || c.KPP.N != 1500 || c.KPP.PerSecond() <= 0 || c.Ceiling.N != 1500 || c.Single != res.Ingest.KPP {
+		t.Fatalf("cluster: %+v", c)
+	}
+	var out strings.Builder
+	res.WriteText(&out)
+	if !strings.Contains(out.String(), "cluster ÷ one node") {
+		t.Errorf("report lacks the cluster:\n%s", out.String())
+	}
+}

@@ -263,12 +263,18 @@ func kppRun(ctx context.Context, cfg Config, st *chstore.Store, dir, prefix stri
 	}
 	defer srv.Shutdown()
 	defer nc.Close()
-	in, err := ingest.New(js, st, cfg.Ingest)
+	return kppRunOn(ctx, cfg, cfg.Ingest, st, js, prefix, n)
+}
+
+// kppRunOn is kppRun on the NATS server or cluster of js, with the
+// ingester configured by icfg (its Streams also create the streams).
+func kppRunOn(ctx context.Context, cfg Config, icfg ingest.Config, st *chstore.Store, js jetstream.JetStream, prefix string, n int) (Rate, error) {
+	in, err := ingest.New(js, st, icfg)
 	if err != nil {
 		return Rate{}, err
 	}
 	projects, reports := Events(prefix, n)
-	pub, err := submit.New(js, submit.Config{Source: "bench", Logger: cfg.Log})
+	pub, err := submit.New(js, submit.Config{Source: "bench", Logger: cfg.Log, Streams: icfg.Streams})
 	if err != nil {
 		return Rate{}, err
 	}

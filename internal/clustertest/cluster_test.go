@@ -285,12 +285,17 @@ func TestStreamLeaderDiesMidStream(t *testing.T) {
 
 	var acked atomic.Int64
 	producerDone := make(chan struct{})
+	producerStart := time.Now()
 	go func() {
 		defer close(producerDone)
 		const chunk = 1000
+		// Month by month, as departments report: a batch of ingest then
+		// spans a few monthly partitions. (Project by project, each batch
+		// spanned 200 months, and ClickHouse wrote a part in each month's
+		// partition per insert: ~430 reports/s; see docs/performance.md.)
 		var evs []schema.Event
-		for p := range projects {
-			for k := range months {
+		for k := range months {
+			for p := range projects {
 				evs = append(evs, report(projectID(p), k))
 			}
 		}
@@ -385,6 +390,7 @@ func TestStreamLeaderDiesMidStream(t *testing.T) {
 	t.Logf("restarted %s after %d acknowledged reports; KPP_UPDATES is led by %s", cl.Name(leader), acked.Load(), leaderName(schema.UpdatesStream))
 
 	<-producerDone
+	t.Logf("the producer's %d reports acknowledged by JetStream %s after its first publish; %d stored by ingest", n, time.Since(producerStart).Round(time.Millisecond), accepted()-uint64(projects))
 	<-intakeDone
 	if acked.Load() != int64(n) {
 		t.Fatalf("%d of %d reports acknowledged", acked.Load(), n)
@@ -394,6 +400,7 @@ func TestStreamLeaderDiesMidStream(t *testing.T) {
 	testenv.Eventually(t, 2*time.Minute, func() bool {
 		return count(t, st, "SELECT count() FROM investment_reports FINAL") >= want
 	}, "ClickHouse did not get every acknowledged report (%d): %d accepted by ingest", want, accepted())
+	t.Logf("every report stored %s after the producer's first publish", time.Since(producerStart).Round(time.Millisecond))
 	if got := count(t, st, "SELECT count() FROM investment_reports FINAL"); got != want {
 		t.Errorf("investment_reports FINAL has %d reports, want %d", got, want)
 	}
@@ -507,4 +514,125 @@ func do(t *testing.T, base, method, path, key, body string) (int, []byte) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
+}
+
+// TestIngestReplicaDiesMidBatch runs two ingest replicas on one durable
+// consumer of a three-node cluster (every stream ×3) and kills one — its
+// NATS connection closed under it, as when its process dies — while
+// reports stream in: it holds the batch it is collecting and often one it
+// has stored without its acks getting out. The other replica gets them
+// again after the ack wait: every report must be stored once, and the
+// sums must match what was sent.
+func TestIngestReplicaDiesMidBatch(t *testing.T) {
+	const projects, perProject = 50, 200 // 10,000 reports, month by month
+	n := projects * perProject
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cl := testenv.NATSCluster(t, 3)
+	dsn := testenv.ClickHouseDSN(t)
+	opts := schema.StreamOptions{Replicas: replicas}
+	log := logger(t, slog.LevelWarn)
+	_, js := connect(t, cl.URLs())
+	if err := schema.EnsureStreams(ctx, js, opts); err != nil {
+		t.Fatal(err)
+	}
+
+	type replica struct {
+		nc   *nats.Conn
+		in   *ingest.Ingester
+		done chan error
+	}
+	var rs []*replica
+	for i := range 2 {
+		nc, js := connect(t, cl.URLs())
+		in, err := ingest.New(js, openStore(t, dsn), ingest.Config{
+			BatchSize: 500, FlushInterval: 50 * time.Millisecond, AckWait: 2 * time.Second, Streams: opts,
+			Logger: log.With("replica", i),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &replica{nc: nc, in: in, done: make(chan error, 1)}
+		go func() { r.done <- in.Run(ctx) }()
+		rs = append(rs, r)
+	}
+	a, b := rs[0], rs[1]
+	defer func() {
+		cancel()
+		for _, r := range rs {
+			<-r.done
+		}
+	}()
+	accepted := func(r *replica) uint64 { return r.in.Stats().ByKind[schema.KindInvestment].Accepted }
+
+	_, jsPub := connect(t, cl.URLs())
+	pub, err := submit.New(jsPub, submit.Config{Streams: opts, Source: "cli", Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var regs []schema.Event
+	for p := range projects {
+		regs = append(regs, registration(projectID(p)))
+	}
+	if _, err := pub.PublishEvents(ctx, regs); err != nil {
+		t.Fatalf("register the projects: %v", err)
+	}
+	testenv.Eventually(t, time.Minute, func() bool {
+		return a.in.Stats().ByKind[schema.KindProject].Accepted+b.in.Stats().ByKind[schema.KindProject].Accepted >= projects
+	}, "the registrations were not stored")
+
+	published := make(chan error, 1)
+	go func() {
+		var evs []schema.Event
+		for k := range perProject {
+			for p := range projects {
+				evs = append(evs, report(projectID(p), k))
+			}
+		}
+		for start := 0; start < len(evs); start += 500 {
+			if _, err := pub.PublishEvents(ctx, evs[start:min(start+500, len(evs))]); err != nil {
+				published <- err
+				return
+			}
+		}
+		published <- nil
+	}()
+
+	// Kill a once it has stored some batches and while the rest is
+	// still coming.
+	testenv.Eventually(t, 2*time.Minute, func() bool { return accepted(a) >= 1000 }, "replica a stored nothing")
+	a.nc.Close()
+	killedAt := accepted(a)
+	if killedAt >= uint64(n) {
+		t.Fatalf("replica a stored all %d reports before it was killed", killedAt)
+	}
+	select {
+	case err := <-a.done:
+		rs = rs[1:]
+		t.Logf("replica a killed after %d reports stored and acknowledged: Run returned %v", killedAt, err)
+		killedAt = accepted(a) // with the batch it was storing, whose acks were lost
+	case <-time.After(30 * time.Second):
+		t.Fatal("replica a did not stop after its NATS connection was closed")
+	}
+	if err := <-published; err != nil {
+		t.Fatalf("publish the reports: %v", err)
+	}
+
+	st := openStore(t, dsn)
+	testenv.Eventually(t, 2*time.Minute, func() bool {
+		return count(t, st, "SELECT count() FROM investment_reports FINAL") >= uint64(n)
+	}, "the surviving replica did not store every report: %d by a, %d by b", killedAt, accepted(b))
+	for q, want := range map[string]uint64{
+		"SELECT count() FROM investment_reports FINAL":                     uint64(n),
+		"SELECT count() FROM investment_latest":                            uint64(n),
+		"SELECT toUInt64(sum(month_completed_wan)) FROM investment_latest": uint64(10 * n),
+		"SELECT count(DISTINCT stream_seq) FROM investment_reports":        uint64(n),
+	} {
+		if got := count(t, st, q); got != want {
+			t.Errorf("%s: %d, want %d", q, got, want)
+		}
+	}
+	bs := b.in.Stats().ByKind[schema.KindInvestment]
+	t.Logf("a stored %d reports, b %d and recognised %d redelivered ones a had stored without its acks arriving; %d rows before merges",
+		killedAt, bs.Accepted, bs.Duplicate, count(t, st, "SELECT count() FROM investment_reports"))
 }
