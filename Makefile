@@ -22,7 +22,8 @@ test-faults: deps
 	$(GO) test $(GOFLAGS) -tags faults -count=1 -v -timeout 15m ./internal/faults/
 
 # The cluster tests alone: three JetStream nodes on loopback, the stream
-# leader killed mid-stream (internal/clustertest; about 2 minutes;
+# leader killed mid-stream and an ingest replica killed (internal/clustertest;
+# about 40 seconds;
 # KPP_CLUSTER_REPORTS sets the count, default 20000); ZooKeeper and two
 # ClickHouse replicas, one killed mid-stream (internal/chcluster; about 30
 # seconds; needs zookeeper: ./.ci/deps --ci). Both are part of make test too.
