@@ -65,6 +65,15 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	if opts.DialTimeout == 0 || opts.DialTimeout == 30*time.Second {
 		opts.DialTimeout = 5 * time.Second
 	}
+	// On a sharded cluster inserts go to Distributed tables: wait until
+	// every shard has the rows (see [ShardedStatements]). No effect on
+	// other tables.
+	if opts.Settings == nil {
+		opts.Settings = clickhouse.Settings{}
+	}
+	if _, ok := opts.Settings["insert_distributed_sync"]; !ok {
+		opts.Settings["insert_distributed_sync"] = 1
+	}
 	opts.ClientInfo.Products = append(opts.ClientInfo.Products, struct{ Name, Version string }{"kpp", "1"})
 	if log.Enabled(ctx, slog.LevelDebug) {
 		// At debug level the driver logs every query it sends, with its

@@ -61,3 +61,38 @@ func TestClusterStatementMigrations(t *testing.T) {
 		}
 	}
 }
+
+func TestShardedStatements(t *testing.T) {
+	sharded := func(t string) bool { return t == "r" || t == "r2" }
+	for _, c := range []struct {
+		in   string
+		want []string
+	}{
+		{"CREATE TABLE IF NOT EXISTS r (project_id String COMMENT 'p') ENGINE = ReplacingMergeTree(k) ORDER BY (project_id, v)", []string{
+			"CREATE TABLE IF NOT EXISTS r_local ON CLUSTER `c` (project_id String) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/db/r_local', '{replica}', k) ORDER BY (project_id, v)",
+			"CREATE TABLE IF NOT EXISTS r ON CLUSTER `c` AS `db`.r_local ENGINE = Distributed(`c`, `db`, r_local, cityHash64(project_id))"}},
+		{"CREATE TABLE IF NOT EXISTS d (kind String) ENGINE = MergeTree ORDER BY (kind, project_id)", []string{
+			"CREATE TABLE IF NOT EXISTS d ON CLUSTER `c` (kind String) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/db/d', '{shard}-{replica}') ORDER BY (kind, project_id)"}},
+		{"ALTER TABLE r ADD COLUMN b String COMMENT 'b'", []string{"ALTER TABLE r_local ON CLUSTER `c` ADD COLUMN b String", "each: ALTER TABLE r ADD COLUMN b String"}},
+		{"ALTER TABLE d ADD COLUMN b String COMMENT 'b'", []string{"ALTER TABLE d ADD COLUMN b String"}},
+		{"RENAME TABLE r TO u, r2 TO r", []string{
+			"RENAME TABLE r_local TO u_local, r2_local TO r_local ON CLUSTER `c`",
+			"DROP TABLE IF EXISTS r ON CLUSTER `c`", "DROP TABLE IF EXISTS r2 ON CLUSTER `c`",
+			"CREATE TABLE u ON CLUSTER `c` AS `db`.u_local ENGINE = Distributed(`c`, `db`, u_local, cityHash64(project_id))",
+			"CREATE TABLE r ON CLUSTER `c` AS `db`.r_local ENGINE = Distributed(`c`, `db`, r_local, cityHash64(project_id))"}},
+		{"DROP TABLE IF EXISTS r", []string{"DROP TABLE IF EXISTS r ON CLUSTER `c`", "DROP TABLE IF EXISTS r_local ON CLUSTER `c`"}},
+		{"INSERT INTO r SELECT * FROM u", []string{"INSERT INTO r SELECT * FROM u"}},
+	} {
+		var got []string
+		for _, st := range chstore.ShardedStatements(c.in, "c", "db", false, sharded) {
+			if st.Where == chstore.EachReplica {
+				got = append(got, "each: "+st.Local)
+			} else {
+				got = append(got, st.SQL)
+			}
+		}
+		if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+			t.Errorf("%s:\ngot  %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}

@@ -24,7 +24,9 @@ ORDER BY version`
 // statement is idempotent (IF NOT EXISTS), or runs only while its
 // "-- kpp:when" condition holds (see [schema.Step]). A migration whose file changed
 // after it was applied is an error. After [Store.UseCluster] the tables are
-// replicated on the cluster (see [ClusterStatement]).
+// replicated on the cluster (see [ClusterStatement]), and on a cluster of
+// several shards the tables of a project's events are sharded by project
+// (see [ShardedStatements]).
 func (s *Store) Migrate(ctx context.Context) ([]schema.Migration, error) {
 	ms, err := schema.Migrations()
 	if err != nil {
@@ -45,6 +47,13 @@ func (s *Store) Migrate(ctx context.Context) ([]schema.Migration, error) {
 			return conns, err
 		}
 		exec = func(sql string) error { return s.clusterExec(ctx, replicas, sql) }
+		shards, err := s.shardCount(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if shards > 1 {
+			exec = func(sql string) error { return s.shardedExec(ctx, replicas, sql) }
+		}
 	}
 	if err := exec(migrationsTable); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)

@@ -40,15 +40,18 @@ type Config struct {
 	StartTimeout time.Duration
 	// Analyst bounds the read-only user analyst.
 	Analyst Analyst
-	// Replication, if set, makes the server one replica of a one-shard
+	// Replication, if set, makes the server one replica of a
 	// cluster coordinated by ZooKeeper (docs/deploy.md).
 	Replication *Replication
 }
 
-// Replication makes a server a replica of a one-shard ClickHouse cluster:
+// Replication makes a server a replica of a ClickHouse cluster (one shard,
+// or several with Shards):
 // it writes <zookeeper>, <remote_servers> (the cluster, every replica on
 // loopback), <macros> (shard, replica), <distributed_ddl> (for ON CLUSTER)
-// and the interserver HTTP port the replicas fetch parts from.
+// and the interserver HTTP port the replicas fetch parts from. The
+// profiles get distributed_product_mode = local, which kpp needs on a
+// sharded cluster (see chstore.ShardedStatements).
 type Replication struct {
 	// Cluster is the cluster's name in remote_servers (e.g. "kpp").
 	Cluster string
@@ -57,6 +60,12 @@ type Replication struct {
 	// Replicas lists the native ports (on 127.0.0.1) of every replica of
 	// the shard, this server's TCPPort included.
 	Replicas []int
+	// Shards, if set, makes the cluster several shards instead: the
+	// native ports of every shard's replicas, one slice per shard, in
+	// shard order; Replicas is then ignored. Shard must name this
+	// server's shard (e.g. "01"), and Replica must differ across the
+	// whole cluster.
+	Shards [][]int
 	// Shard and Replica are the {shard} and {replica} macros; Replica must
 	// differ between the replicas.
 	Shard, Replica string
@@ -75,6 +84,14 @@ func (r Replication) ZooKeeperNodes() []struct{ Host, Port string } {
 		out = append(out, struct{ Host, Port string }{h, p})
 	}
 	return out
+}
+
+// ShardList is Shards, or the one shard of Replicas.
+func (r Replication) ShardList() [][]int {
+	if len(r.Shards) > 0 {
+		return r.Shards
+	}
+	return [][]int{r.Replicas}
 }
 
 // Analyst bounds the user analyst, for people who query with SQL: it reads
@@ -183,7 +200,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.Binary = bin
 	ports := []*int{&cfg.TCPPort, &cfg.HTTPPort}
 	if r := cfg.Replication; r != nil {
-		if r.Cluster == "" || !plainName(r.Cluster) || r.Replica == "" || len(r.ZooKeeper) == 0 || len(r.Replicas) == 0 {
+		if r.Cluster == "" || !plainName(r.Cluster) || r.Replica == "" || len(r.ZooKeeper) == 0 || (len(r.Replicas) == 0 && len(r.Shards) == 0) {
 			return nil, fmt.Errorf("chserver: replication needs a plain cluster name, a replica name, ZooKeeper and the replicas' ports (got %+v)", *r)
 		}
 		rc := *r
@@ -382,8 +399,11 @@ var configTemplate = template.Must(template.New("config").Parse(`<?xml version="
     </analyst>
   </users>
   <profiles>
-    <default></default>
+    <default>{{if .Replication}}<distributed_product_mode>local</distributed_product_mode>{{end}}</default>
     <analyst>
+{{- if .Replication}}
+      <distributed_product_mode>local</distributed_product_mode>
+{{- end}}
       <readonly>1</readonly>
       <max_execution_time>{{.Analyst.Seconds}}</max_execution_time>
       <max_memory_usage>{{.Analyst.MaxMemoryUsage}}</max_memory_usage>
@@ -403,12 +423,14 @@ var configTemplate = template.Must(template.New("config").Parse(`<?xml version="
   </zookeeper>
   <remote_servers>
     <{{.Cluster}}>
+{{- range .ShardList}}
       <shard>
         <internal_replication>true</internal_replication>
-{{- range .Replicas}}
+{{- range .}}
         <replica><host>127.0.0.1</host><port>{{.}}</port></replica>
 {{- end}}
       </shard>
+{{- end}}
     </{{.Cluster}}>
   </remote_servers>
   <macros>
