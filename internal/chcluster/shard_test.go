@@ -219,15 +219,16 @@ func TestShardedByProject(t *testing.T) {
 	if len(where) != projects {
 		t.Errorf("%d projects have reports; want %d", len(where), projects)
 	}
-	// Not the views projects, investment_latest, milestone_latest:
-	// ClickHouse 18.16 fails FINAL on a Distributed table in a query with
-	// ORDER BY or LIMIT BY ("Cannot find column keep_rank in source
-	// stream"); see docs/deploy.md.
 	for i, r := range on {
 		for q, n := range map[string]uint64{
 			"SELECT count() FROM investment_reports FINAL":                 uint64(len(reps)),
 			"SELECT uniqExact(project_id, period) FROM investment_reports": uint64(len(reps)),
 			"SELECT count() FROM project_registrations FINAL":              projects,
+			"SELECT count() FROM investment_latest":                        uint64(len(reps)),
+			"SELECT count() FROM projects":                                 projects,
+			"SELECT count() FROM project_plans":                            projects,
+			"SELECT count() FROM report_months":                            uint64(len(reps)),
+			"SELECT count() FROM milestone_latest":                         0,
 		} {
 			if got := count(t, r, q); got != n {
 				t.Errorf("shard %d: %s = %d, want %d", i+1, q, got, n)
