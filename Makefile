@@ -1,7 +1,7 @@
 # kpp — key-project progress pipeline.
 #   make demo    run the whole pipeline on the demo portfolio (installs clickhouse-server if missing)
 #   make test    run the whole test suite against real NATS and ClickHouse servers
-#   make test-cluster the three-node NATS cluster and two-replica ClickHouse tests (also part of make test)
+#   make test-cluster the three-node NATS cluster, two-replica and two-shard ClickHouse tests (also part of make test)
 #   make test-faults  kill and restart ClickHouse, NATS and kpp serve under load, fill the disk (docs/reliability.md)
 GO ?= go
 GOFLAGS ?=
@@ -25,7 +25,7 @@ test-faults: deps
 # leader killed mid-stream and an ingest replica killed (internal/clustertest;
 # about 40 seconds;
 # KPP_CLUSTER_REPORTS sets the count, default 20000); ZooKeeper and two
-# ClickHouse replicas, one killed mid-stream (internal/chcluster; about 30
+# ClickHouse replicas, one killed mid-stream, and two ClickHouse shards (internal/chcluster; about 50
 # seconds; needs zookeeper: ./.ci/deps --ci). Both are part of make test too.
 test-cluster: deps
 	$(GO) test $(GOFLAGS) -count=1 -v -timeout 15m ./internal/clustertest/ ./internal/chcluster/

@@ -58,7 +58,7 @@ type chFlags struct {
 
 // clusterFlags are for the commands that create the schema.
 type clusterFlags struct {
-	Cluster string `name:"cluster" env:"KPP_CLICKHOUSE_CLUSTER" help:"ClickHouse cluster (remote_servers) whose replicas hold the database: the migrations create Replicated…MergeTree tables with ON CLUSTER and the views on every replica (docs/deploy.md). Needs ZooKeeper and every replica up while migrating. Empty: one server."`
+	Cluster string `name:"cluster" env:"KPP_CLICKHOUSE_CLUSTER" help:"ClickHouse cluster (remote_servers) whose replicas hold the database: the migrations create Replicated…MergeTree tables with ON CLUSTER and the views on every replica; on a cluster of several shards the reports, milestone updates and register are sharded by project (T_local on each shard, Distributed T over them) and the servers need distributed_product_mode=local in their default profile (docs/deploy.md). Needs ZooKeeper and every replica up while migrating. Empty: one server."`
 }
 
 // use makes st migrate on the cluster, when one is set.
