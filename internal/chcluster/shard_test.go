@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -236,6 +239,28 @@ func TestShardedByProject(t *testing.T) {
 		}
 	}
 
+	// Every example of docs/analysts.md runs on the cluster: the same rows
+	// through either shard, as many as on the single server (whose
+	// received_at and ingested_at differ: it ingested the events apart).
+	for _, q := range analystQueries(t) {
+		var got [2][]string
+		for i, r := range on {
+			rows, err := queryRows(ctx, r, q)
+			if err != nil {
+				t.Errorf("docs/analysts.md query on shard %d: %v\n%s", i+1, err, q)
+			}
+			got[i] = rows
+		}
+		one, err := queryRows(ctx, single, q)
+		if err != nil {
+			t.Errorf("docs/analysts.md query on the single server: %v\n%s", err, q)
+		}
+		if strings.Join(got[0], "\n") != strings.Join(got[1], "\n") || len(got[0]) != len(one) {
+			t.Errorf("docs/analysts.md query: %d rows through shard 1, %d through shard 2 (same: %v), %d on the single server\n%s",
+				len(got[0]), len(got[1]), strings.Join(got[0], "\n") == strings.Join(got[1], "\n"), len(one), q)
+		}
+	}
+
 	// The monthly board on the cluster (computed through shard 1, read on
 	// both) and on the single server.
 	period := schema.ReviewPeriodContaining(schema.ReviewMonthly, now)
@@ -280,4 +305,47 @@ func TestShardedByProject(t *testing.T) {
 	if !strings.Contains(want, projectID(0)) {
 		t.Errorf("board has no project %s: %.500s", projectID(0), want)
 	}
+}
+
+// analystQueries are the ```sql examples of docs/analysts.md.
+func analystQueries(t *testing.T) []string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "analysts.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range regexp.MustCompile("(?s)```sql\n(.*?)```").FindAllStringSubmatch(string(raw), -1) {
+		out = append(out, schema.SplitStatements(m[1])...)
+	}
+	if len(out) < 8 {
+		t.Fatalf("docs/analysts.md has %d sql examples, want at least 8", len(out))
+	}
+	return out
+}
+
+// queryRows runs q and renders each row as JSON.
+func queryRows(ctx context.Context, st *chstore.Store, q string) ([]string, error) {
+	rows, err := st.Conn().Query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols := rows.ColumnTypes()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		for i, c := range cols {
+			vals[i] = reflect.New(c.ScanType()).Interface()
+		}
+		if err := rows.Scan(vals...); err != nil {
+			return nil, err
+		}
+		js, err := json.Marshal(vals)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, string(js))
+	}
+	return out, rows.Err()
 }
