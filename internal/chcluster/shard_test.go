@@ -291,6 +291,10 @@ func TestShardedByProject(t *testing.T) {
 				return err == nil && b.RunID == run
 			}, "shard %d never had the board of %s", j+1, run)
 			boards = append(boards, board(on[j], run))
+			// The second run dropped the first's partitions on every server.
+			if n := count(t, on[j], "SELECT count() FROM dispatch_projects WHERE run_id != '"+run+"'"); i > 0 && n != 0 {
+				t.Errorf("server of shard %d: %d rows of the earlier run left in dispatch_projects; want its partitions dropped", j+1, n)
+			}
 		}
 	}
 	if _, err := rollup.Run(ctx, single, period, rating.DefaultRules(), rollup.RunOptions{RunID: "single-run"}); err != nil {
