@@ -105,8 +105,15 @@ func TestIngestReplicasOnNATSCluster(t *testing.T) {
 	n := scaled(t, 20_000)
 	e := newClusterEnv(t, testenv.ClickHouseServer(t), 3)
 	flags := []string{"--batch-size", "2000", "--stream-replicas", "3"}
+	// kpp serve's scheduler creates or updates the lease bucket and
+	// KPP_REVIEWS after "serving;", and a JetStream request of it that
+	// times out (5 s) ends the process. Two replicas doing so at once on
+	// this cluster timed out in about half of the runs: start them one
+	// after the other (docs/reliability.md).
 	a := e.serve("serve-a", flags...)
+	a.waitLine("scheduler started", time.Minute)
 	b := e.serve("serve-b", flags...)
+	b.waitLine("scheduler started", time.Minute)
 	replicas, leader, followers := e.streamPlacement()
 	if replicas != 3 || leader == "" || len(followers) != 2 {
 		t.Fatalf("%s: %d replicas, leader %q, followers %v; want 3 replicas on the 3 nodes", schema.UpdatesStream, replicas, leader, followers)
