@@ -1,6 +1,7 @@
 // Package faults is the fault suite: real processes — `kpp serve`, a NATS
-// server (internal/faults/natsd) and clickhouse-server — killed, restarted
-// and starved of disk while reports stream through them. Each scenario ends
+// server or a three-node NATS cluster (internal/faults/natsd) and
+// clickhouse-server — killed, restarted and starved of disk while reports
+// stream through them. Each scenario ends
 // by checking that every report the producer saw acknowledged is stored
 // once, that the latest view holds no duplicate, and that the board equals
 // a recomputation.

@@ -21,8 +21,9 @@ import (
 )
 
 // env is one scenario's processes: a clickhouse-server, a NATS server of
-// its own (natsd) and the `kpp serve` replicas, all in a temp dir, and the
-// test's own connections to both servers.
+// its own (natsd, or a cluster of them: newClusterEnv) and the `kpp serve`
+// replicas, all in a temp dir, and the test's own connections to both
+// servers.
 type env struct {
 	t       *testing.T
 	dir     string
@@ -32,6 +33,9 @@ type env struct {
 	natsURL string
 	nc      *nats.Conn
 	js      jetstream.JetStream
+	// nodes are the natsd processes of a cluster (newClusterEnv; nats is
+	// then nil, and natsURL lists every node, comma-separated).
+	nodes []*proc
 }
 
 // newEnv starts NATS and connects to it; ch is the scenario's ClickHouse
@@ -47,17 +51,23 @@ func newEnv(t *testing.T, ch *chserver.Server) *env {
 	e.nats = startProc(t, e.dir, "natsd", bin.natsd, "-listen", listen, "-store", filepath.Join(e.dir, "jetstream"))
 	e.nats.waitLine("ready", 30*time.Second)
 	e.natsURL = "nats://" + listen
-	// The test's client reconnects for ever, as the producers and kpp
-	// serve do.
+	e.connect()
+	return e
+}
+
+// connect connects the test's client to e.natsURL. It reconnects for
+// ever, as the producers and kpp serve do.
+func (e *env) connect() {
+	e.t.Helper()
+	var err error
 	e.nc, err = nats.Connect(e.natsURL, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
 	if err != nil {
-		t.Fatalf("connect to NATS: %v", err)
+		e.t.Fatalf("connect to NATS: %v", err)
 	}
-	t.Cleanup(e.nc.Close)
+	e.t.Cleanup(e.nc.Close)
 	if e.js, err = jetstream.New(e.nc); err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
-	return e
 }
 
 // serve starts a `kpp serve` replica on the scenario's servers: ingest with
