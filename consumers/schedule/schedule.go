@@ -46,6 +46,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/robfig/cron/v3"
 
@@ -221,15 +222,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return ErrRunning
 	}
-	so, err := s.cfg.Streams.For(ctx, s.js, "KV_"+LeaseBucket)
+	kv, err := s.setUp(ctx)
 	if err != nil {
-		return fmt.Errorf("the leader lease: %w", err)
-	}
-	kv, err := s.js.CreateOrUpdateKeyValue(ctx, LeaseBucketConfig(s.cfg.LeaseTTL, so))
-	if err != nil {
-		return fmt.Errorf("create or update key-value bucket %s (the leader lease): %w", LeaseBucket, err)
-	}
-	if err := s.ensureStream(ctx); err != nil {
 		return err
 	}
 	now := s.clock.Now()
@@ -558,6 +552,56 @@ func (s *Scheduler) call(ctx context.Context, req Request, log *slog.Logger) (re
 		}
 	}()
 	return s.job(ctx, req)
+}
+
+// setUp creates or updates the lease bucket and the reviews stream. A
+// request JetStream does not answer in time (a NATS cluster electing a
+// leader, or without a quorum or its peers yet) is retried with back-off
+// (1 s doubling to 30 s) until ctx ends: the scheduler must not stop kpp serve, ingest
+// included, for a cluster that is still forming. Other errors (a refused
+// configuration) are returned at once.
+func (s *Scheduler) setUp(ctx context.Context) (jetstream.KeyValue, error) {
+	wait := time.Second
+	for {
+		kv, err := s.setUpOnce(ctx)
+		if err == nil || !transient(err) || ctx.Err() != nil {
+			return kv, err
+		}
+		s.log.Warn("scheduler start-up: NATS JetStream did not answer in time; retrying", "replica", s.cfg.Replica, "retry_in", wait, "error", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+}
+
+func (s *Scheduler) setUpOnce(ctx context.Context) (jetstream.KeyValue, error) {
+	so, err := s.cfg.Streams.For(ctx, s.js, "KV_"+LeaseBucket)
+	if err != nil {
+		return nil, fmt.Errorf("the leader lease: %w", err)
+	}
+	kv, err := s.js.CreateOrUpdateKeyValue(ctx, LeaseBucketConfig(s.cfg.LeaseTTL, so))
+	if err != nil {
+		return nil, fmt.Errorf("create or update key-value bucket %s (the leader lease): %w", LeaseBucket, err)
+	}
+	if err := s.ensureStream(ctx); err != nil {
+		return nil, err
+	}
+	return kv, nil
+}
+
+// jsNoPeers is JetStream's error code "no suitable peers for placement":
+// on a forming cluster, the peers are still offline.
+const jsNoPeers = 10005
+
+// transient reports whether a JetStream request failed for want of an
+// answer, or for want of the cluster's peers, rather than being refused.
+func transient(err error) bool {
+	var api *jetstream.APIError
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse) || (errors.As(err, &api) && api.ErrorCode == jsNoPeers)
 }
 
 func (s *Scheduler) ensureStream(ctx context.Context) error {
