@@ -204,11 +204,8 @@ type projectsUploadPage struct {
 	Intro        string
 	HasSheets    bool
 	HasWorkbook  bool
-	File         string
-	Problems     []submit.Problem
-	Notices      []Notice
-	Top          string
 	TemplatePath string
+	uploadResult
 }
 
 func (s *Server) newProjectsUploadPage(w http.ResponseWriter, r *http.Request, sess *session) (*projectsUploadPage, error) {
@@ -236,59 +233,19 @@ func (s *Server) webProjectsUploadPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) webProjectsUpload(w http.ResponseWriter, r *http.Request) {
-	sess, ok := s.webSession(w, r)
-	if !ok {
-		return
-	}
-	lang := s.language(w, r)
-	if s.cfg.ProjectSheets == nil {
-		s.message(w, r, sess, http.StatusNotImplemented, tr(lang, "regup.disabled"))
-		return
-	}
-	name, data, status, fe := s.readUpload(w, r)
-	defer cleanMultipart(r)
-	if fe != nil && fe.Code == codeTooLarge {
-		s.message(w, r, sess, status, fmt.Sprintf(tr(lang, "toolarge"), sizeText(s.cfg.Limits.MaxUploadBytes)))
-		return
-	}
-	if !s.checkCSRF(w, r, sess) {
-		return
-	}
-	page, err := s.newProjectsUploadPage(w, r, sess)
-	if err != nil {
-		s.webFailure(w, r, sess, err)
-		return
-	}
-	if fe != nil {
-		page.Top = pick(lang, fe.MessageZh, fe.MessageEn)
-		s.render(w, status, "registerupload", page)
-		return
-	}
-	key := r.FormValue("idem")
-	if !validIdempotencyKey(key) {
-		s.message(w, r, sess, http.StatusBadRequest, tr(lang, "csrf"))
-		return
-	}
-	o, err := s.processProjectsUpload(r.Context(), sess.department(), key, name, data)
-	if err != nil {
-		s.webFailure(w, r, sess, err)
-		return
-	}
-	switch {
-	case o.code == codeKeyReused:
-		page.Top = fmt.Sprintf(tr(lang, "keyreused"), o.receipt.ID)
-		s.render(w, http.StatusUnprocessableEntity, "registerupload", page)
-	case o.problems != nil:
-		page.File, page.Problems, page.Notices = name, o.problems, o.notices
-		sort.SliceStable(page.Problems, func(i, j int) bool { return page.Problems[i].Line < page.Problems[j].Line })
-		s.render(w, o.status, "registerupload", page)
-	default:
-		u := webPrefix + "receipts/" + o.receipt.ID
-		if o.replayed {
-			u += "?replayed=1"
-		}
-		http.Redirect(w, r, u, http.StatusSeeOther)
-	}
+	s.serveWebUpload(w, r, webUpload{
+		enabled: s.cfg.ProjectSheets != nil, disabled: "regup.disabled", template: "registerupload",
+		page: func(w http.ResponseWriter, r *http.Request, sess *session) (any, *uploadResult, error) {
+			p, err := s.newProjectsUploadPage(w, r, sess)
+			if err != nil {
+				return nil, nil, err
+			}
+			return p, &p.uploadResult, nil
+		},
+		process: func(r *http.Request, d Department, key, name string, data []byte) (*outcome, error) {
+			return s.processProjectsUpload(r.Context(), d, key, name, data)
+		},
+	})
 }
 
 // webProjectsTemplate is GET /intake/projects.xlsx: the department's

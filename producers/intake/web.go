@@ -725,14 +725,11 @@ func (s *Server) webHistory(w http.ResponseWriter, r *http.Request) {
 
 type uploadPage struct {
 	base
-	Period   string
-	Months   []string
-	Idem     string
-	Intro    string
-	File     string
-	Problems []submit.Problem
-	Notices  []Notice
-	Top      string
+	Period string
+	Months []string
+	Idem   string
+	Intro  string
+	uploadResult
 }
 
 func (s *Server) newUploadPage(w http.ResponseWriter, r *http.Request, sess *session) (*uploadPage, error) {
@@ -763,13 +760,48 @@ func (s *Server) webUploadPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) webUpload(w http.ResponseWriter, r *http.Request) {
+	s.serveWebUpload(w, r, webUpload{
+		enabled: s.cfg.Sheets != nil, disabled: "upload.disabled", template: "upload",
+		page: func(w http.ResponseWriter, r *http.Request, sess *session) (any, *uploadResult, error) {
+			p, err := s.newUploadPage(w, r, sess)
+			if err != nil {
+				return nil, nil, err
+			}
+			return p, &p.uploadResult, nil
+		},
+		process: s.processUpload,
+	})
+}
+
+// uploadResult is what an upload page shows of the upload just sent.
+type uploadResult struct {
+	File     string
+	Problems []submit.Problem
+	Notices  []Notice
+	Top      string
+}
+
+// webUpload is what differs between the web's uploads (the monthly sheet,
+// the registration workbook): whether the server takes them, the page and
+// its template, and how the file is submitted.
+type webUpload struct {
+	enabled            bool
+	disabled, template string
+	page               func(http.ResponseWriter, *http.Request, *session) (any, *uploadResult, error)
+	process            func(r *http.Request, d Department, key, name string, data []byte) (*outcome, error)
+}
+
+// serveWebUpload receives a web upload: size, CSRF and idempotency key are
+// checked, the file is submitted, and the page shows its problems, or the
+// browser goes to the receipt.
+func (s *Server) serveWebUpload(w http.ResponseWriter, r *http.Request, u webUpload) {
 	sess, ok := s.webSession(w, r)
 	if !ok {
 		return
 	}
 	lang := s.language(w, r)
-	if s.cfg.Sheets == nil {
-		s.message(w, r, sess, http.StatusNotImplemented, tr(lang, "upload.disabled"))
+	if !u.enabled {
+		s.message(w, r, sess, http.StatusNotImplemented, tr(lang, u.disabled))
 		return
 	}
 	name, data, status, fe := s.readUpload(w, r)
@@ -781,14 +813,14 @@ func (s *Server) webUpload(w http.ResponseWriter, r *http.Request) {
 	if !s.checkCSRF(w, r, sess) {
 		return
 	}
-	page, err := s.newUploadPage(w, r, sess)
+	page, res, err := u.page(w, r, sess)
 	if err != nil {
 		s.webFailure(w, r, sess, err)
 		return
 	}
 	if fe != nil {
-		page.Top = pick(lang, fe.MessageZh, fe.MessageEn)
-		s.render(w, status, "upload", page)
+		res.Top = pick(lang, fe.MessageZh, fe.MessageEn)
+		s.render(w, status, u.template, page)
 		return
 	}
 	key := r.FormValue("idem")
@@ -796,25 +828,25 @@ func (s *Server) webUpload(w http.ResponseWriter, r *http.Request) {
 		s.message(w, r, sess, http.StatusBadRequest, tr(lang, "csrf"))
 		return
 	}
-	o, err := s.processUpload(r, sess.department(), key, name, data)
+	o, err := u.process(r, sess.department(), key, name, data)
 	if err != nil {
 		s.webFailure(w, r, sess, err)
 		return
 	}
 	switch {
 	case o.code == codeKeyReused:
-		page.Top = fmt.Sprintf(tr(lang, "keyreused"), o.receipt.ID)
-		s.render(w, http.StatusUnprocessableEntity, "upload", page)
+		res.Top = fmt.Sprintf(tr(lang, "keyreused"), o.receipt.ID)
+		s.render(w, http.StatusUnprocessableEntity, u.template, page)
 	case o.problems != nil:
-		page.File, page.Problems, page.Notices = name, o.problems, o.notices
-		sort.SliceStable(page.Problems, func(i, j int) bool { return page.Problems[i].Line < page.Problems[j].Line })
-		s.render(w, o.status, "upload", page)
+		res.File, res.Problems, res.Notices = name, o.problems, o.notices
+		sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].Line < res.Problems[j].Line })
+		s.render(w, o.status, u.template, page)
 	default:
-		u := webPrefix + "receipts/" + o.receipt.ID
+		to := webPrefix + "receipts/" + o.receipt.ID
 		if o.replayed {
-			u += "?replayed=1"
+			to += "?replayed=1"
 		}
-		http.Redirect(w, r, u, http.StatusSeeOther)
+		http.Redirect(w, r, to, http.StatusSeeOther)
 	}
 }
 
