@@ -200,37 +200,59 @@ func plural(n int, one, many string) string {
 	return many
 }
 
+// jsonItems names the items of an API POST of JSON in its refusals.
+type jsonItems struct {
+	// en and zh name the items: "reports", "报告".
+	en, zh string
+	// tooLargeEn and tooLargeZh say what to do with a body over the limit.
+	tooLargeEn, tooLargeZh string
+	// expectEn and expectZh say what the body must be.
+	expectEn, expectZh string
+}
+
+// readItems reads the idempotency key and the body of an API POST of JSON
+// items (one object or an array) within the limits. It writes the refusal
+// and returns false when the key, the body or the count is wrong.
+func (s *Server) readItems(w http.ResponseWriter, r *http.Request, k jsonItems) (key string, body []byte, items []json.RawMessage, ok bool) {
+	if key, ok = idempotencyKey(w, r); !ok {
+		return "", nil, nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes))
+	if err != nil {
+		if tooLarge(err) {
+			writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge,
+				"the request body is larger than the limit of "+sizeText(s.cfg.Limits.MaxBodyBytes)+"; "+k.tooLargeEn,
+				"请求体超过上限 "+sizeText(s.cfg.Limits.MaxBodyBytes)+"；"+k.tooLargeZh)
+			return "", nil, nil, false
+		}
+		writeError(w, http.StatusBadRequest, codeBadRequest, "cannot read the request body: "+err.Error(), "无法读取请求体："+err.Error())
+		return "", nil, nil, false
+	}
+	items, err = splitJSON(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeMalformed, err.Error()+"; expected "+k.expectEn,
+			"请求体不是有效的JSON（"+err.Error()+"），应为"+k.expectZh)
+		return "", nil, nil, false
+	}
+	if len(items) > s.cfg.Limits.MaxRows {
+		writeError(w, http.StatusRequestEntityTooLarge, codeTooManyRows,
+			fmt.Sprintf("the request holds %d %s; the limit is %d per request; split it", len(items), k.en, s.cfg.Limits.MaxRows),
+			fmt.Sprintf("本次提交包含 %d 条%s，超过每次 %d 条的上限，请分批提交", len(items), k.zh, s.cfg.Limits.MaxRows))
+		return "", nil, nil, false
+	}
+	return key, body, items, true
+}
+
 // apiReports is POST /api/v1/reports: one report object or an array.
 func (s *Server) apiReports(w http.ResponseWriter, r *http.Request) {
 	d, ok := s.apiAuth(w, r)
 	if !ok {
 		return
 	}
-	key, ok := idempotencyKey(w, r)
+	key, body, items, ok := s.readItems(w, r, jsonItems{en: "reports", zh: "报告",
+		tooLargeEn: "send the reports in several requests, or upload a sheet", tooLargeZh: "请分多次提交，或上传表格",
+		expectEn: "one report object or an array of them", expectZh: "一个报告对象或报告数组"})
 	if !ok {
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes))
-	if err != nil {
-		if tooLarge(err) {
-			writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge,
-				"the request body is larger than the limit of "+sizeText(s.cfg.Limits.MaxBodyBytes)+"; send the reports in several requests, or upload a sheet",
-				"请求体超过上限 "+sizeText(s.cfg.Limits.MaxBodyBytes)+"；请分多次提交，或上传表格")
-			return
-		}
-		writeError(w, http.StatusBadRequest, codeBadRequest, "cannot read the request body: "+err.Error(), "无法读取请求体："+err.Error())
-		return
-	}
-	items, err := splitJSON(body)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeMalformed, err.Error()+"; expected one report object or an array of them",
-			"请求体不是有效的JSON（"+err.Error()+"），应为一个报告对象或报告数组")
-		return
-	}
-	if len(items) > s.cfg.Limits.MaxRows {
-		writeError(w, http.StatusRequestEntityTooLarge, codeTooManyRows,
-			fmt.Sprintf("the request holds %d reports; the limit is %d per request; split it", len(items), s.cfg.Limits.MaxRows),
-			fmt.Sprintf("本次提交包含 %d 条报告，超过每次 %d 条的上限，请分批提交", len(items), s.cfg.Limits.MaxRows))
 		return
 	}
 	x := s.newInput(d, "api", key, sha256Hex(body), &submit.Input{Name: "request", Format: submit.FormatEvents})

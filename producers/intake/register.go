@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -163,31 +162,10 @@ func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	key, ok := idempotencyKey(w, r)
+	key, body, items, ok := s.readItems(w, r, jsonItems{en: "registrations", zh: "项目登记",
+		tooLargeEn: "send the registrations in several requests", tooLargeZh: "请分多次提交",
+		expectEn: "one registration object or an array of them", expectZh: "一个项目登记对象或其数组"})
 	if !ok {
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes))
-	if err != nil {
-		if tooLarge(err) {
-			writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge,
-				"the request body is larger than the limit of "+sizeText(s.cfg.Limits.MaxBodyBytes)+"; send the registrations in several requests",
-				"请求体超过上限 "+sizeText(s.cfg.Limits.MaxBodyBytes)+"；请分多次提交")
-			return
-		}
-		writeError(w, http.StatusBadRequest, codeBadRequest, "cannot read the request body: "+err.Error(), "无法读取请求体："+err.Error())
-		return
-	}
-	items, err := splitJSON(body)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeMalformed, err.Error()+"; expected one registration object or an array of them",
-			"请求体不是有效的JSON（"+err.Error()+"），应为一个项目登记对象或其数组")
-		return
-	}
-	if len(items) > s.cfg.Limits.MaxRows {
-		writeError(w, http.StatusRequestEntityTooLarge, codeTooManyRows,
-			fmt.Sprintf("the request holds %d registrations; the limit is %d per request; split it", len(items), s.cfg.Limits.MaxRows),
-			fmt.Sprintf("本次提交包含 %d 条项目登记，超过每次 %d 条的上限，请分批提交", len(items), s.cfg.Limits.MaxRows))
 		return
 	}
 	x := s.newInput(d, "api", key, sha256Hex([]byte("projects"), body), &submit.Input{Name: "request", Format: submit.FormatEvents})
