@@ -447,21 +447,8 @@ func registrationFromForm(f url.Values, project string) (*schema.Project, map[st
 }
 
 func (s *Server) webRegister(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes)
-	sess, ok := s.webSession(w, r)
+	sess, lang, ok := s.postedForm(w, r)
 	if !ok {
-		return
-	}
-	lang := s.language(w, r)
-	if err := r.ParseForm(); err != nil {
-		if tooLarge(err) {
-			s.message(w, r, sess, http.StatusRequestEntityTooLarge, fmt.Sprintf(tr(lang, "toolarge"), sizeText(s.cfg.Limits.MaxBodyBytes)))
-			return
-		}
-		s.message(w, r, sess, http.StatusBadRequest, err.Error())
-		return
-	}
-	if !s.checkCSRF(w, r, sess) {
 		return
 	}
 	f := r.PostForm

@@ -521,22 +521,33 @@ func formDate(s string) string {
 	return strings.TrimSpace(d)
 }
 
-func (s *Server) webSubmit(w http.ResponseWriter, r *http.Request) {
+// postedForm reads a posted form of a signed-in clerk within the body
+// limit and checks its CSRF token; it answers the refusal and returns false
+// otherwise.
+func (s *Server) postedForm(w http.ResponseWriter, r *http.Request) (*session, string, bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes)
 	sess, ok := s.webSession(w, r)
 	if !ok {
-		return
+		return nil, "", false
 	}
 	lang := s.language(w, r)
 	if err := r.ParseForm(); err != nil {
 		if tooLarge(err) {
 			s.message(w, r, sess, http.StatusRequestEntityTooLarge, fmt.Sprintf(tr(lang, "toolarge"), sizeText(s.cfg.Limits.MaxBodyBytes)))
-			return
+			return nil, "", false
 		}
 		s.message(w, r, sess, http.StatusBadRequest, err.Error())
-		return
+		return nil, "", false
 	}
 	if !s.checkCSRF(w, r, sess) {
+		return nil, "", false
+	}
+	return sess, lang, true
+}
+
+func (s *Server) webSubmit(w http.ResponseWriter, r *http.Request) {
+	sess, lang, ok := s.postedForm(w, r)
+	if !ok {
 		return
 	}
 	p, ok := s.ownedProject(w, r, sess)
