@@ -247,9 +247,29 @@ func TestTwoIngestReplicas(t *testing.T) {
 	e := newEnv(t, testenv.ClickHouseServer(t))
 	a := e.serve("serve-a", "--batch-size", "2000")
 	b := e.serve("serve-b", "--batch-size", "2000")
+	k := killOneOfTwo(t, e, a, b, "replicas-", n)
+	record(figure{scenario: "two ingest replicas, one SIGKILLed", faults: k.faults,
+		outcome: k.o, recovery: k.recovery, note: "(kill → all published before it stored by serve-b); " + k.stats, took: time.Since(began)})
+}
+
+// killed is what killOneOfTwo found.
+type killed struct {
+	faults   string
+	o        outcome
+	recovery []time.Duration
+	stats    string
+}
+
+// killOneOfTwo publishes n reports at once to two kpp serve replicas a and
+// b (a month-end burst, so that both hold batches all along), SIGKILLs a
+// while it holds unacknowledged messages once both have stored batches,
+// waits for b to store what a held, and verifies the outcome: JetStream
+// must have redelivered some.
+func killOneOfTwo(t *testing.T, e *env, a, b *proc, prefix string, n int) killed {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
-	w := newWorkload("replicas-", n)
+	w := newWorkload(prefix, n)
 	p := e.producer()
 	e.register(ctx, p, w)
 
@@ -258,14 +278,14 @@ func TestTwoIngestReplicas(t *testing.T) {
 	waitMidBatch(t, e, a, 2, done)
 	storedA, storedB := a.count("batch stored"), b.count("batch stored")
 	a.kill()
-	killed := time.Now()
-	at, err := e.progress()
+	at := time.Now()
+	pr, err := e.progress()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("serve-a killed after %d batches (serve-b %d) with %d reports acknowledged by JetStream; ingest: %s", storedA, storedB, p.n.Load(), at)
-	e.waitFor("serve-b to store what serve-a held", 2*time.Minute, func(pr progress) bool { return pr.acked >= at.last })
-	recovery := []time.Duration{time.Since(killed)}
+	t.Logf("serve-a killed after %d batches (serve-b %d) with %d reports acknowledged by JetStream; ingest: %s", storedA, storedB, p.n.Load(), pr)
+	e.waitFor("serve-b to store what serve-a held", 2*time.Minute, func(q progress) bool { return q.acked >= pr.last })
+	recovery := []time.Duration{time.Since(at)}
 	finish(t, e, done)
 	stats := stopServe(t, b)
 	o := e.verify(ctx, w, p)
@@ -273,6 +293,5 @@ func TestTwoIngestReplicas(t *testing.T) {
 		t.Errorf("JetStream redelivered nothing: serve-a held no unacknowledged message when it was killed")
 	}
 	t.Logf("%s; %s; recovery %v", o, stats, recovery)
-	record(figure{scenario: "two ingest replicas, one SIGKILLed", faults: fmt.Sprintf("SIGKILL of serve-a holding a batch after %d batches (serve-b %d)", storedA, storedB),
-		outcome: o, recovery: recovery, note: "(kill → all published before it stored by serve-b); " + stats, took: time.Since(began)})
+	return killed{faults: fmt.Sprintf("SIGKILL of serve-a holding a batch after %d batches (serve-b %d)", storedA, storedB), o: o, recovery: recovery, stats: stats}
 }
